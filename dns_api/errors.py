@@ -1,0 +1,171 @@
+"""The errors dns-api raises, and nothing else.
+
+Services and providers raise these; only the edges (``dns_api.api.errors`` for HTTP and
+``dns_api.cli`` for the command line) catch them and turn them into a reply. Each error has a
+stable ``code`` that clients and tests can rely on; messages are for people.
+
+    DnsApiError
+    ├── ConfigurationError          settings are unusable (startup only, never HTTP)
+    ├── AuthenticationFailed        401: no, unknown or invalid credentials
+    ├── PermissionDenied            403: authenticated, but not allowed
+    ├── NotFound                    404: no such record (or route)
+    ├── ValidationFailed            422: input broke one or more rules (every reason listed)
+    ├── Conflict                    409: the change clashes with existing state
+    └── UpstreamError               DNSimple did not do what we asked
+        ├── UpstreamRejected        422: DNSimple refused the content (its field messages)
+        ├── UpstreamNotFound        404 from DNSimple (zone or record gone upstream)
+        ├── UpstreamAuthFailed      502: DNSimple refused our credentials (operator problem)
+        ├── UpstreamRateLimited     503: DNSimple's hourly budget is spent (retry_after)
+        ├── UpstreamUnavailable     502/503: DNSimple answered 5xx, garbage, or not at all
+        └── UpstreamTimeout         504: DNSimple did not answer in time
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One broken rule, tied to the input that broke it.
+
+    ``location`` says where the field came from: ``body`` (a JSON pointer is built from
+    ``field``), ``path`` or ``query`` (reported as a parameter).
+    """
+
+    field: str
+    message: str
+    location: str = "body"
+
+
+class DnsApiError(Exception):
+    """Base of every error dns-api raises on purpose."""
+
+    status: int = 500
+    code: str = "error"
+    title: str = "Error"
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.title
+        super().__init__(self.detail)
+
+
+class ConfigurationError(DnsApiError):
+    code = "configuration_error"
+    title = "Invalid configuration"
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable}: {problem}")
+
+
+class AuthenticationFailed(DnsApiError):
+    """The caller could not be identified. ``reason`` is for the log, never for the reply."""
+
+    status = 401
+    code = "unauthenticated"
+    title = "Unauthorized"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__("A valid bearer token is required.")
+
+
+class PermissionDenied(DnsApiError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(DnsApiError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DnsApiError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class ValidationFailed(DnsApiError):
+    """Input broke one or more rules; ``problems`` lists every one of them."""
+
+    status = 422
+    code = "invalid"
+    title = "Invalid input"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+class UpstreamError(DnsApiError):
+    """DNSimple did not do what was asked. ``detail`` carries DNSimple's own message."""
+
+    status = 502
+    code = "upstream_error"
+    title = "DNSimple error"
+
+    def __init__(self, detail: str | None = None, *, upstream_status: int | None = None) -> None:
+        self.upstream_status = upstream_status
+        super().__init__(detail)
+
+
+class UpstreamRejected(UpstreamError):
+    """DNSimple answered 400: the content is not acceptable to it."""
+
+    status = 422
+    code = "upstream_rejected"
+    title = "DNSimple rejected the change"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        field_errors: dict[str, list[str]] | None = None,
+        upstream_status: int | None = 400,
+    ) -> None:
+        self.field_errors = field_errors or {}
+        super().__init__(detail, upstream_status=upstream_status)
+
+
+class UpstreamNotFound(UpstreamError):
+    status = 404
+    code = "upstream_not_found"
+    title = "Not found at DNSimple"
+
+
+class UpstreamAuthFailed(UpstreamError):
+    status = 502
+    code = "upstream_auth_failed"
+    title = "DNSimple refused dns-api's credentials"
+
+
+class UpstreamRateLimited(UpstreamError):
+    status = 503
+    code = "upstream_rate_limited"
+    title = "DNSimple rate limit reached"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: int | None = None,
+        upstream_status: int | None = 429,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(detail, upstream_status=upstream_status)
+
+
+class UpstreamUnavailable(UpstreamError):
+    status = 502
+    code = "upstream_unavailable"
+    title = "DNSimple is unavailable"
+
+
+class UpstreamTimeout(UpstreamError):
+    status = 504
+    code = "upstream_timeout"
+    title = "DNSimple did not answer in time"
