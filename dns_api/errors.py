@@ -11,6 +11,8 @@ stable ``code`` that clients and tests can rely on; messages are for people.
     ├── NotFound                    404: no such record (or route)
     ├── ValidationFailed            422: input broke one or more rules (every reason listed)
     ├── Conflict                    409: the change clashes with existing state
+    │   └── UpstreamDrift           409: our row and DNSimple disagree (record gone upstream)
+    ├── StorageUnavailable          503: the database could not be read or written
     └── UpstreamError               DNSimple did not do what we asked
         ├── UpstreamRejected        422: DNSimple refused the content (its field messages)
         ├── UpstreamNotFound        404 from DNSimple (zone or record gone upstream)
@@ -89,6 +91,17 @@ class Conflict(DnsApiError):
     title = "Conflict"
 
 
+class UpstreamDrift(Conflict):
+    code = "upstream_drift"
+    title = "DNSimple no longer matches dns-api's records"
+
+
+class StorageUnavailable(DnsApiError):
+    status = 503
+    code = "storage_unavailable"
+    title = "Database unavailable"
+
+
 class ValidationFailed(DnsApiError):
     """Input broke one or more rules; ``problems`` lists every one of them."""
 
@@ -160,9 +173,16 @@ class UpstreamRateLimited(UpstreamError):
 
 
 class UpstreamUnavailable(UpstreamError):
+    """DNSimple failed. Its own 503 ("come back later") is passed on as 503, the rest as 502."""
+
     status = 502
     code = "upstream_unavailable"
     title = "DNSimple is unavailable"
+
+    def __init__(self, detail: str | None = None, *, upstream_status: int | None = None) -> None:
+        super().__init__(detail, upstream_status=upstream_status)
+        if upstream_status == 503:
+            self.status = 503
 
 
 class UpstreamTimeout(UpstreamError):
