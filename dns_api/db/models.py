@@ -1,0 +1,57 @@
+"""The tables. Schema changes go through Alembic migrations in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RecordRow(Base):
+    """One record value dns-api manages, linked to its DNSimple record by id.
+
+    Several rows may share (zone, name, type): a TXT set holds one row per value. The original
+    API keeps one value per (type, name); the services enforce that for its endpoints.
+    """
+
+    __tablename__ = "records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(253))
+    name: Mapped[str] = mapped_column(String(253))  # relative to the zone; "" is the apex
+    type: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str] = mapped_column(Text)
+    ttl: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dnsimple_record_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(255))
+    updated_by: Mapped[str] = mapped_column(String(255))
+
+    __table_args__ = (Index("ix_records_zone_name_type", "zone", "name", "type"),)

@@ -1,0 +1,48 @@
+"""Database URLs as people write them, turned into what SQLAlchemy's drivers need."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+_SCHEME = re.compile(r"^(?P<scheme>[a-z]+)(?:\+\w+)?://")
+
+
+def _scheme(url: str) -> str:
+    match = _SCHEME.match(url)
+    if match is None:
+        raise ValueError("unsupported database URL")
+    return match.group("scheme")
+
+
+def _with_driver(url: str, driver: str) -> str:
+    return _SCHEME.sub(driver + "://", url, count=1)
+
+
+def async_url(url: str) -> str:
+    """The URL for the async engine (aiosqlite or psycopg 3). Heroku's ``postgres://`` works."""
+    if _scheme(url) == "sqlite":
+        return _with_driver(url, "sqlite+aiosqlite")
+    return _with_driver(url, "postgresql+psycopg")
+
+
+def sync_url(url: str) -> str:
+    """The URL for migrations (sqlite3 or psycopg 3)."""
+    if _scheme(url) == "sqlite":
+        return _with_driver(url, "sqlite")
+    return _with_driver(url, "postgresql+psycopg")
+
+
+def is_sqlite(url: str) -> bool:
+    return _scheme(url) == "sqlite"
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of a SQLite file so a fresh checkout starts without set-up."""
+    if not is_sqlite(url):
+        return
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,157 @@
+"""Configuration, read once from the environment (and an optional ``.env`` file).
+
+The variable names are the original service's, so an existing deployment moves over unchanged.
+``load_settings()`` is the only function that reads the environment; everything else receives a
+``Settings`` object. Without ``DNSIMPLE_ACCOUNT_TOKEN`` the service runs in *demo mode* against the
+built-in DNSimple emulator.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from dns_api.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/dns-api.db"
+DEMO_SECRET_FILE = Path("data") / "demo-secret-key"
+MIN_SECRET_LENGTH = 32
+PLACEHOLDER_SECRETS = frozenset(
+    {"secret key", "secret", "changeme", "change-me", "change_me", "please-change-me", "xxx"}
+)
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Build one with ``load_settings()`` (or directly in tests)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    secret_key: SecretStr | None = None
+    valid_users: CommaList = Field(default_factory=list)
+    dnsimple_account_id: str | None = None
+    dnsimple_account_token: SecretStr | None = None
+    dnsimple_domains: CommaList = Field(default_factory=list)
+    blacklisted_subdomains: CommaList = Field(default_factory=list)
+    dnsimple_domain_ttl: int = Field(default=60, ge=60, le=86400)
+    dnsimple_base_url: str = "https://api.dnsimple.com"
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "info"
+
+    @field_validator("valid_users", "dnsimple_domains", "blacklisted_subdomains", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _split_commas(value)
+
+    @field_validator("dnsimple_domains", "blacklisted_subdomains")
+    @classmethod
+    def _lower_names(cls, names: list[str]) -> list[str]:
+        return list(dict.fromkeys(name.lower().rstrip(".") for name in names))
+
+    @field_validator("dnsimple_account_id")
+    @classmethod
+    def _numeric_account(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() and not value.strip().isdigit():
+            raise ValueError("must be DNSimple's numeric account id")
+        return value.strip() if value and value.strip() else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", value):
+            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        return value
+
+    @field_validator("dnsimple_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.dnsimple.com")
+        return value.rstrip("/")
+
+    @property
+    def demo_mode(self) -> bool:
+        """True when no DNSimple credentials are configured: the built-in emulator is used."""
+        return self.dnsimple_account_token is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse settings that cannot work or are unsafe. Raises ``ConfigurationError``."""
+    if settings.demo_mode:
+        return
+    if settings.dnsimple_account_id is None:
+        raise ConfigurationError("DNSIMPLE_ACCOUNT_ID", "is required with DNSIMPLE_ACCOUNT_TOKEN")
+    if not settings.dnsimple_domains:
+        raise ConfigurationError("DNSIMPLE_DOMAINS", "list at least one zone to manage")
+    _check_secret_key(settings.secret_key)
+
+
+def _check_secret_key(secret: SecretStr | None) -> None:
+    if secret is None or not secret.get_secret_value():
+        raise ConfigurationError("SECRET_KEY", "is required when DNSimple credentials are set")
+    value = secret.get_secret_value()
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ConfigurationError("SECRET_KEY", "is a placeholder; generate a random one")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            "SECRET_KEY", f"must be at least {MIN_SECRET_LENGTH} characters (random)"
+        )
+    if len(set(value)) < 8:
+        raise ConfigurationError("SECRET_KEY", "is not random enough; generate a random one")
+
+
+def with_demo_defaults(settings: Settings) -> Settings:
+    """Fill what demo mode needs: a zone, a user and a secret that survives restarts."""
+    if not settings.demo_mode:
+        return settings
+    updates: dict[str, Any] = {}
+    if not settings.dnsimple_domains:
+        updates["dnsimple_domains"] = ["example.com"]
+    if not settings.valid_users:
+        updates["valid_users"] = ["admin"]
+    if settings.dnsimple_account_id is None:
+        updates["dnsimple_account_id"] = "1010"
+    if settings.secret_key is None:
+        updates["secret_key"] = SecretStr(_demo_secret())
+    return settings.model_copy(update=updates)
+
+
+def _demo_secret() -> str:
+    if DEMO_SECRET_FILE.exists():
+        return DEMO_SECRET_FILE.read_text().strip()
+    DEMO_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    DEMO_SECRET_FILE.write_text(secret)
+    DEMO_SECRET_FILE.chmod(0o600)
+    return secret
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read, validate and complete the settings; ``ConfigurationError`` names the variable."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise ConfigurationError(variable, first["msg"]) from None
+    check_settings(settings)
+    return with_demo_defaults(settings)
