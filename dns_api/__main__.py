@@ -1,0 +1,3 @@
+from dns_api.cli import main
+
+main()

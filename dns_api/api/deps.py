@@ -1,0 +1,80 @@
+"""Request dependencies: the services, the caller, the JSON body."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
+
+from dns_api.domain.policy import Principal
+from dns_api.errors import FieldProblem, ValidationFailed
+from dns_api.services.container import Services
+
+MAX_BODY_BYTES = 64 * 1024
+
+_bearer = HTTPBearer(auto_error=False, description="A dns-api token (see `dns-api token print`).")
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def current_principal(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = credentials.credentials if credentials else None
+    return await services.authenticator.authenticate(token)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, whatever Content-Type curl sent; ``{}`` when empty."""
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ValidationFailed([FieldProblem("body", f"must be at most {MAX_BODY_BYTES} bytes")])
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ValidationFailed([FieldProblem("body", f"must be at most {MAX_BODY_BYTES} bytes")])
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed([FieldProblem("body", "is not valid JSON")]) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldProblem("body", "must be a JSON object")])
+    return data
+
+
+def parse_body(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """Validate ``data`` against ``model``; every problem names its field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            FieldProblem(".".join(str(p) for p in error["loc"]) or "body", error["msg"].lower())
+            for error in exc.errors()
+        ]
+        raise ValidationFailed(problems) from None
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI ``requestBody`` for a route that reads its body with ``read_json_object``."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }

@@ -1,0 +1,158 @@
+"""The original record endpoints: CRUD by id with JSON bodies, and curl-friendly paths."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body, read_json_object
+from dns_api.api.envelope import reply
+from dns_api.api.schemas import (
+    RecordCreateBody,
+    RecordListReply,
+    RecordReply,
+    RecordUpdateBody,
+    record_json,
+)
+from dns_api.domain.records import FieldNames, validate_key, validate_record
+from dns_api.errors import NotFound
+from dns_api.services.records import Page
+
+router = APIRouter(prefix="/records", tags=["records"])
+
+PATH_FIELDS = FieldNames(location="path")
+DEFAULT_PAGE_SIZE = 30
+RECORD_REPLY: dict[int | str, dict[str, Any]] = {200: {"model": RecordReply}}
+
+
+def _int_or(raw: str | None, default: int) -> int:
+    try:
+        return int(raw) if raw is not None else default
+    except ValueError:
+        return default
+
+
+def page_from(number: str | None, size: str | None) -> Page:
+    """Out-of-range or unreadable values fall back to the defaults, as in the original."""
+    page_number = _int_or(number, 1)
+    page_size = _int_or(size, DEFAULT_PAGE_SIZE)
+    return Page(
+        number=page_number if page_number >= 1 else 1,
+        size=page_size if 10 <= page_size <= 100 else DEFAULT_PAGE_SIZE,
+    )
+
+
+def record_id_from(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound("Record not found")
+    return int(raw)
+
+
+@router.get("", summary="List records", responses={200: {"model": RecordListReply}})
+async def list_records(
+    principal: PrincipalDep,
+    services: ServicesDep,
+    page_number: Annotated[str | None, Query(alias="page[number]")] = None,
+    page_size: Annotated[str | None, Query(alias="page[size]")] = None,
+) -> JSONResponse:
+    page = page_from(page_number, page_size)
+    records = await services.records.list_records(principal, page)
+    meta = {"pagination": {"number": page.number, "size": page.size}}
+    return reply([record_json(r) for r in records], meta=meta)
+
+
+@router.post(
+    "",
+    summary="Create a record",
+    openapi_extra=body_schema(RecordCreateBody),
+    responses=RECORD_REPLY,
+)
+async def create_record(
+    request: Request, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    body = parse_body(RecordCreateBody, await read_json_object(request))
+    spec = validate_record(
+        services.rules,
+        type=body.domain_type,
+        zone=body.domain,
+        name=body.subdomain,
+        content=body.to,
+    )
+    return reply(record_json(await services.records.create(principal, spec)))
+
+
+@router.get("/{record_id}", summary="Read a record", responses=RECORD_REPLY)
+async def read_record(
+    record_id: str, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    record = await services.records.get_record(principal, record_id_from(record_id))
+    return reply(record_json(record))
+
+
+# POST too: the original README updates with `curl -X POST`.
+@router.patch(
+    "/{record_id}",
+    summary="Change a record's value",
+    openapi_extra=body_schema(RecordUpdateBody),
+    responses=RECORD_REPLY,
+)
+@router.post(
+    "/{record_id}",
+    summary="Change a record's value (alias of PATCH)",
+    openapi_extra=body_schema(RecordUpdateBody),
+    responses=RECORD_REPLY,
+)
+async def update_record(
+    record_id: str, request: Request, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    body = parse_body(RecordUpdateBody, await read_json_object(request))
+    record = await services.records.change_content(principal, record_id_from(record_id), body.to)
+    return reply(record_json(record))
+
+
+@router.delete("/{record_id}", summary="Delete a record", responses=RECORD_REPLY)
+async def delete_record(
+    record_id: str, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    record = await services.records.delete(principal, record_id_from(record_id))
+    return reply(record_json(record))
+
+
+@router.post(
+    "/{domain_type}/{domain}/{subdomain}/{to}",
+    summary="Create or update a record by path",
+    responses=RECORD_REPLY,
+)
+async def upsert_by_path(
+    domain_type: str,
+    domain: str,
+    subdomain: str,
+    to: str,
+    principal: PrincipalDep,
+    services: ServicesDep,
+) -> JSONResponse:
+    spec = validate_record(
+        services.rules,
+        type=domain_type,
+        zone=domain,
+        name=subdomain,
+        content=to,
+        fields=PATH_FIELDS,
+    )
+    return reply(record_json(await services.records.upsert(principal, spec)))
+
+
+@router.delete(
+    "/{domain_type}/{domain}/{subdomain}", summary="Delete a record by path", responses=RECORD_REPLY
+)
+async def delete_by_path(
+    domain_type: str, domain: str, subdomain: str, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    record_type, zone, name = validate_key(
+        services.rules, type=domain_type, zone=domain, name=subdomain, fields=PATH_FIELDS
+    )
+    return reply(
+        record_json(await services.records.delete_by_name(principal, zone, name, record_type))
+    )

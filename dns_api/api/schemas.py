@@ -1,0 +1,82 @@
+"""Request bodies and reply shapes of the HTTP API (the original field names)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from dns_api.domain.records import MAX_CONTENT_LENGTH, ManagedRecord
+
+
+class RecordCreateBody(BaseModel):
+    """``POST /records``. Unknown fields are ignored, as the original did."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    domain_type: StrictStr = Field(max_length=16, examples=["CNAME"])
+    domain: StrictStr = Field(max_length=253, examples=["example.com"])
+    subdomain: StrictStr = Field(max_length=253, examples=["api"])
+    to: StrictStr = Field(max_length=MAX_CONTENT_LENGTH, examples=["api.example.org"])
+
+
+class RecordUpdateBody(BaseModel):
+    """``PATCH /records/<id>``: the new value."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    to: StrictStr = Field(max_length=MAX_CONTENT_LENGTH, examples=["203.0.113.7"])
+
+
+class RecordOut(BaseModel):
+    id: int
+    type: str = "record"
+    domain_key: str
+    domain_type: str
+    domain: str
+    subdomain: str
+    to: str
+    ttl: int
+    fqdn: str
+    dnsimple_record_id: int
+    created: str
+    updated: str
+    created_by: str
+
+
+class Meta(BaseModel):
+    status: int
+
+
+class RecordReply(BaseModel):
+    data: RecordOut
+    meta: Meta
+
+
+class RecordListReply(BaseModel):
+    data: list[RecordOut]
+    meta: dict[str, Any]
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def record_json(record: ManagedRecord) -> dict[str, Any]:
+    """A record in the original service's shape, plus the newer fields."""
+    return {
+        "id": record.id,
+        "type": "record",
+        "domain_key": record.domain_key,
+        "domain_type": record.type,
+        "domain": record.zone,
+        "subdomain": record.name,
+        "to": record.content,
+        "ttl": record.ttl,
+        "fqdn": record.fqdn,
+        "dnsimple_record_id": record.dnsimple_record_id,
+        "created": timestamp(record.created_at),
+        "updated": timestamp(record.updated_at),
+        "created_by": record.created_by,
+    }

@@ -1,0 +1,104 @@
+"""Authentication: a bearer token in, a ``Principal`` out, or ``AuthenticationFailed``.
+
+Each token kind has a verifier; ``Authenticator`` picks the one that claims the token. Every
+failure looks the same from outside; the reason goes to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import jwt
+from jwt.warnings import InsecureKeyLengthWarning
+
+from dns_api.domain.policy import Principal, TokenKind
+from dns_api.errors import AuthenticationFailed
+
+log = logging.getLogger(__name__)
+
+LEGACY_ALGORITHM = "HS512"
+MAX_TOKEN_LENGTH = 4096
+
+
+class TokenVerifier(Protocol):
+    def claims(self, token: str) -> bool:
+        """Whether this verifier handles tokens shaped like ``token``."""
+        ...
+
+    async def verify(self, token: str) -> Principal:
+        """The principal of ``token``; ``AuthenticationFailed`` with a reason otherwise."""
+        ...
+
+
+class LegacyTokenVerifier:
+    """The original service's tokens: a JWS ``{"alg": "HS512"}`` over ``{"username": user}``.
+
+    Only HS512 is accepted (``alg: none`` and every other algorithm are refused), signed with
+    SECRET_KEY, and only while the user is listed in VALID_USERS.
+    """
+
+    def __init__(self, secret_key: str, valid_users: Iterable[str]) -> None:
+        self._key = secret_key
+        self._users = frozenset(valid_users)
+
+    def claims(self, token: str) -> bool:
+        return token.count(".") == 2
+
+    async def verify(self, token: str) -> Principal:
+        payload = self._decode(token)
+        username = payload.get("username")
+        if not isinstance(username, str):
+            raise AuthenticationFailed("legacy token without a username")
+        if username not in self._users:
+            raise AuthenticationFailed(f"legacy token for {username!r}, not in VALID_USERS")
+        return Principal(user=username, token_kind=TokenKind.LEGACY)
+
+    def _decode(self, token: str) -> dict[str, object]:
+        try:
+            with warnings.catch_warnings():
+                # Deployments of the original service may use keys shorter than 64 bytes.
+                warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+                payload = jwt.decode(token, self._key, algorithms=[LEGACY_ALGORITHM])
+        except jwt.InvalidTokenError as exc:
+            raise AuthenticationFailed(f"legacy token rejected: {type(exc).__name__}") from None
+        if not isinstance(payload, dict):
+            raise AuthenticationFailed("legacy token payload is not an object")
+        return payload
+
+    def issue(self, username: str) -> str:
+        """A token for ``username``, byte-identical to what the original token-generator printed."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            return jwt.encode(
+                {"username": username},
+                self._key,
+                algorithm=LEGACY_ALGORITHM,
+                headers={"typ": None},
+            )
+
+
+class Authenticator:
+    """Turns a bearer token into a ``Principal`` through the first verifier that claims it."""
+
+    def __init__(self, verifiers: Sequence[TokenVerifier]) -> None:
+        self._verifiers = verifiers
+
+    async def authenticate(self, token: str | None) -> Principal:
+        try:
+            return await self._authenticate(token)
+        except AuthenticationFailed as exc:
+            log.info("authentication failed: %s", exc.reason)
+            raise
+
+    async def _authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise AuthenticationFailed("no bearer token")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise AuthenticationFailed("token too long")
+        for verifier in self._verifiers:
+            if verifier.claims(token):
+                return await verifier.verify(token)
+        raise AuthenticationFailed("token of no known kind")

@@ -1,0 +1,54 @@
+"""Everything a request needs, built once per process by ``build_services``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dns_api.db.database import Database
+from dns_api.domain.records import ZoneRules
+from dns_api.providers.base import DnsProvider
+from dns_api.providers.dnsimple import DnsimpleClient
+from dns_api.services.auth import Authenticator, LegacyTokenVerifier
+from dns_api.services.records import RecordService
+from dns_api.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    rules: ZoneRules
+    database: Database
+    provider: DnsProvider
+    authenticator: Authenticator
+    records: RecordService
+
+    async def aclose(self) -> None:
+        await self.provider.aclose()
+        await self.database.dispose()
+
+
+def legacy_verifier(settings: Settings) -> LegacyTokenVerifier:
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    return LegacyTokenVerifier(secret, settings.valid_users)
+
+
+def build_services(settings: Settings, provider: DnsProvider | None = None) -> Services:
+    """Wire the services for ``settings``; ``provider`` replaces DNSimple (tests, demo)."""
+    database = Database(settings.database_url)
+    if provider is None:
+        token = settings.dnsimple_account_token
+        provider = DnsimpleClient(
+            base_url=settings.dnsimple_base_url,
+            account_id=settings.dnsimple_account_id or "",
+            token=token.get_secret_value() if token else "",
+        )
+    return Services(
+        settings=settings,
+        rules=ZoneRules.build(
+            settings.dnsimple_domains, settings.blacklisted_subdomains, settings.dnsimple_domain_ttl
+        ),
+        database=database,
+        provider=provider,
+        authenticator=Authenticator([legacy_verifier(settings)]),
+        records=RecordService(database, provider),
+    )
