@@ -1,0 +1,12 @@
+"""An emulator of the part of DNSimple's API v2 that dns-api uses, served over real HTTP.
+
+Used by the contract tests, by ``make run`` demo mode without DNSimple credentials and by the
+benchmarks; never imported by product code. ``EmulatorState`` holds the account,
+``create_emulator_app`` is the Starlette app and ``start_emulator`` serves it in a thread.
+"""
+
+from dns_api.emulator.app import create_emulator_app
+from dns_api.emulator.server import RunningEmulator, start_emulator
+from dns_api.emulator.state import EmulatorState, Faults
+
+__all__ = ["EmulatorState", "Faults", "RunningEmulator", "create_emulator_app", "start_emulator"]
