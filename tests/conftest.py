@@ -1,0 +1,138 @@
+"""Shared fixtures: a real DNSimple emulator over HTTP, and both storage backends.
+
+Every test that asks for ``database_url`` (directly or through ``settings``/``client``) runs
+twice: on SQLite and on PostgreSQL. PostgreSQL comes from ``DNS_API_TEST_POSTGRES_URL`` (set by
+``scripts/with-postgres`` and ``.ci/run``); without it those runs are skipped, unless
+``DNS_API_REQUIRE_POSTGRES=1`` makes that an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from dns_api.app import create_app
+from dns_api.db import migrate, urls
+from dns_api.db.models import Base
+from dns_api.emulator import EmulatorState, RunningEmulator, start_emulator
+from dns_api.services.auth import LegacyTokenVerifier
+from dns_api.settings import Settings
+
+SECRET_KEY = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+ZONES = ["example.com", "example.org"]
+USERS = ["alice", "bob"]
+DENIED = ["www", "Admin"]
+EMULATOR_TOKEN = "emulator-token"
+ACCOUNT_ID = 1010
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def _emulator_server() -> Iterator[RunningEmulator]:
+    state = EmulatorState(account_id=ACCOUNT_ID, token=EMULATOR_TOKEN, zones=ZONES)
+    with start_emulator(state) as running:
+        yield running
+
+
+@pytest.fixture
+def emulator(_emulator_server: RunningEmulator) -> RunningEmulator:
+    """The DNSimple emulator, emptied for this test."""
+    _emulator_server.state.reset()
+    return _emulator_server
+
+
+def _postgres_test_url() -> str | None:
+    admin_url = os.environ.get("DNS_API_TEST_POSTGRES_URL")
+    if not admin_url:
+        if os.environ.get("DNS_API_REQUIRE_POSTGRES") == "1":
+            pytest.fail("DNS_API_REQUIRE_POSTGRES=1 but DNS_API_TEST_POSTGRES_URL is not set")
+        return None
+    engine = create_engine(urls.sync_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS dns_api_test WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE dns_api_test"))
+    engine.dispose()
+    return make_url(admin_url).set(database="dns_api_test").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+    sqlite_url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'dns-api.db'}"
+    migrate.upgrade(sqlite_url)
+    postgres_url = _postgres_test_url()
+    if postgres_url:
+        migrate.upgrade(postgres_url)
+    return {"sqlite": sqlite_url, "postgresql": postgres_url}
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine(urls.sync_url(url))
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, _migrated_databases: dict[str, str | None]) -> str:
+    """A migrated, empty database: SQLite, then PostgreSQL."""
+    url = _migrated_databases[request.param]
+    if url is None:
+        pytest.skip("PostgreSQL not available (set DNS_API_TEST_POSTGRES_URL)")
+    _empty_tables(url)
+    return url
+
+
+def make_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "secret_key": SECRET_KEY,
+        "valid_users": USERS,
+        "dnsimple_account_id": str(ACCOUNT_ID),
+        "dnsimple_account_token": EMULATOR_TOKEN,
+        "dnsimple_domains": ZONES,
+        "blacklisted_subdomains": DENIED,
+        "database_url": "sqlite:///:memory:",
+        "dnsimple_base_url": "http://127.0.0.1:9",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(emulator: RunningEmulator, database_url: str) -> Settings:
+    return make_settings(dnsimple_base_url=emulator.url, database_url=database_url)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def legacy_token(user: str, secret: str = SECRET_KEY) -> str:
+    return LegacyTokenVerifier(secret, [user]).issue(user)
+
+
+@pytest.fixture
+def auth() -> Callable[[str], dict[str, str]]:
+    """``auth("alice")``: the Authorization header of a legacy token for that user."""
+
+    def headers(user: str = "alice") -> dict[str, str]:
+        return {"Authorization": f"Bearer {legacy_token(user)}"}
+
+    return headers
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

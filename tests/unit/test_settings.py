@@ -1,0 +1,100 @@
+"""Settings: the original variable names, demo defaults, and refusals of unsafe set-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dns_api.errors import ConfigurationError
+from dns_api.settings import load_settings
+
+STRONG = "s3cr3t-" + "k" * 10 + "abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in [
+        "SECRET_KEY",
+        "VALID_USERS",
+        "DNSIMPLE_ACCOUNT_ID",
+        "DNSIMPLE_ACCOUNT_TOKEN",
+        "DNSIMPLE_DOMAINS",
+        "BLACKLISTED_SUBDOMAINS",
+        "DNSIMPLE_DOMAIN_TTL",
+        "DATABASE_URL",
+        "PORT",
+        "DNSIMPLE_BASE_URL",
+    ]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def production(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    values = {
+        "DNSIMPLE_ACCOUNT_TOKEN": "dnsimple-token",
+        "DNSIMPLE_ACCOUNT_ID": "1234",
+        "DNSIMPLE_DOMAINS": "Example.com., example.org",
+        "SECRET_KEY": STRONG,
+    }
+    values.update(env)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_comma_lists_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    production(monkeypatch, VALID_USERS="alice, bob,,", BLACKLISTED_SUBDOMAINS="WWW,api")
+    settings = load_settings()
+    assert settings.valid_users == ["alice", "bob"]
+    assert settings.dnsimple_domains == ["example.com", "example.org"]
+    assert settings.blacklisted_subdomains == ["www", "api"]
+    assert settings.dnsimple_domain_ttl == 60
+    assert settings.dnsimple_base_url == "https://api.dnsimple.com"
+    assert not settings.demo_mode
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("VALID_USERS=carol\nDNSIMPLE_DOMAINS=example.net\n")
+    settings = load_settings()
+    assert settings.valid_users == ["carol"]
+    assert settings.dnsimple_domains == ["example.net"]
+
+
+def test_demo_mode_fills_defaults_and_keeps_its_secret() -> None:
+    first = load_settings()
+    assert first.demo_mode
+    assert first.valid_users == ["admin"]
+    assert first.dnsimple_domains == ["example.com"]
+    assert first.secret_key is not None
+    assert load_settings().secret_key == first.secret_key
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "secret key"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short-but-random-9f8e"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "a" * 64}, "SECRET_KEY"),
+        ({"DNSIMPLE_ACCOUNT_ID": ""}, "DNSIMPLE_ACCOUNT_ID"),
+        ({"DNSIMPLE_ACCOUNT_ID": "abc"}, "DNSIMPLE_ACCOUNT_ID"),
+        ({"DNSIMPLE_DOMAINS": ""}, "DNSIMPLE_DOMAINS"),
+        ({"DNSIMPLE_DOMAIN_TTL": "ten"}, "DNSIMPLE_DOMAIN_TTL"),
+        ({"DNSIMPLE_DOMAIN_TTL": "5"}, "DNSIMPLE_DOMAIN_TTL"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DNSIMPLE_BASE_URL": "api.dnsimple.com"}, "DNSIMPLE_BASE_URL"),
+        ({"PORT": "http"}, "PORT"),
+    ],
+)
+def test_misconfiguration_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], variable: str
+) -> None:
+    production(monkeypatch, **env)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert caught.value.variable == variable
+
+
+def test_heroku_postgres_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    production(monkeypatch, DATABASE_URL="postgres://u:p@db.example:5432/app")
+    assert load_settings().database_url.startswith("postgres://")
