@@ -1,10 +1,11 @@
 """DNSimple API v2 over httpx: the only module that speaks DNSimple's HTTP.
 
-It returns the dataclasses of ``providers.base`` and raises only ``UpstreamError`` subclasses:
-DNSimple's answers are mapped in :func:`error_for_response`, transport failures in
-``DnsimpleClient._send``. Timeouts and retries come from ``upstream_policy``. The API token only
-ever lives in the ``Authorization`` header of the long-lived ``httpx.AsyncClient``: it is never
-stored elsewhere, logged or put in a message.
+It returns the dataclasses of ``providers.base`` and raises only ``UpstreamError`` subclasses.
+Two helpers of this module do the translating and no I/O: ``dnsimple_json`` reads DNSimple's
+JSON and ``dnsimple_errors`` maps its answers and transport failures to errors. Timeouts and
+retries come from ``upstream_policy``. The API token only ever lives in the ``Authorization``
+header of the long-lived ``httpx.AsyncClient``: it is never stored elsewhere, logged or put in a
+message.
 """
 
 from __future__ import annotations
@@ -12,22 +13,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
 
-from dns_api.errors import (
-    UpstreamAuthFailed,
-    UpstreamError,
-    UpstreamNotFound,
-    UpstreamRateLimited,
-    UpstreamRejected,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
 from dns_api.providers.base import (
     AccountIdentity,
     NewRecord,
@@ -35,20 +26,31 @@ from dns_api.providers.base import (
     RateLimit,
     RecordChanges,
 )
-from dns_api.providers.upstream_policy import (
-    UpstreamPolicy,
-    retry_after_seconds,
-    send_with_retries,
+from dns_api.providers.dnsimple_errors import (
+    error_for_malformed_body,
+    error_for_response,
+    error_for_transport,
 )
+from dns_api.providers.dnsimple_json import (
+    JsonObject,
+    MalformedBodyError,
+    decode_body,
+    ignore_body,
+    parse_identity,
+    parse_page,
+    parse_single_record,
+)
+from dns_api.providers.upstream_policy import UpstreamPolicy, int_header, send_with_retries
 
 if TYPE_CHECKING:
     from dns_api.providers.base import DnsProvider
+
+__all__ = ["PER_PAGE", "DnsimpleClient", "error_for_response"]
 
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 100  # DNSimple's maximum page size
 T = TypeVar("T")
-JsonObject = Mapping[str, object]
 
 
 class DnsimpleClient:
@@ -99,7 +101,7 @@ class DnsimpleClient:
 
     async def whoami(self) -> AccountIdentity:
         """Who the token belongs to: an account (account token) or a user (user token)."""
-        return await self._call("GET", "/v2/whoami", _parse_identity)
+        return await self._call("GET", "/v2/whoami", parse_identity)
 
     async def list_records(
         self, zone: str, *, name: str | None = None, type: str | None = None
@@ -116,7 +118,7 @@ class DnsimpleClient:
         while True:
             params = {**filters, "page": str(page), "per_page": str(PER_PAGE)}
             page_records, total_pages = await self._call(
-                "GET", self._records_path(zone), partial(_parse_page, zone), params=params
+                "GET", self._records_path(zone), partial(parse_page, zone), params=params
             )
             records.extend(page_records)
             if page >= total_pages or not page_records:
@@ -126,7 +128,7 @@ class DnsimpleClient:
     async def get_record(self, zone: str, record_id: int) -> ProviderRecord:
         """One record by id; ``UpstreamNotFound`` when the zone or record does not exist."""
         path = self._records_path(zone, record_id)
-        return await self._call("GET", path, partial(_parse_single_record, zone))
+        return await self._call("GET", path, partial(parse_single_record, zone))
 
     async def create_record(self, zone: str, record: NewRecord) -> ProviderRecord:
         """Create one record (DNSimple answers 201) and return it as stored."""
@@ -138,7 +140,7 @@ class DnsimpleClient:
         }
         if record.priority is not None:
             body["priority"] = record.priority
-        parse = partial(_parse_single_record, zone)
+        parse = partial(parse_single_record, zone)
         return await self._call(
             "POST", self._records_path(zone), parse, expected=201, json_body=body
         )
@@ -154,11 +156,11 @@ class DnsimpleClient:
         )
         body = {key: value for key, value in fields if value is not None}
         path = self._records_path(zone, record_id)
-        return await self._call("PATCH", path, partial(_parse_single_record, zone), json_body=body)
+        return await self._call("PATCH", path, partial(parse_single_record, zone), json_body=body)
 
     async def delete_record(self, zone: str, record_id: int) -> None:
         """Delete one record (DNSimple answers 204); ``UpstreamNotFound`` if already gone."""
-        await self._call("DELETE", self._records_path(zone, record_id), _ignore, expected=204)
+        await self._call("DELETE", self._records_path(zone, record_id), ignore_body, expected=204)
 
     def _records_path(self, zone: str, record_id: int | None = None) -> str:
         path = f"/v2/{self._account}/zones/{quote(zone, safe='')}/records"
@@ -179,12 +181,9 @@ class DnsimpleClient:
         if response.status_code != expected:
             raise error_for_response(response, expected=expected)
         try:
-            return parse(_decode_body(response))
-        except _MalformedBodyError as exc:
-            status = response.status_code
-            raise UpstreamUnavailable(
-                f"DNSimple answered {status} with {exc}", upstream_status=status
-            ) from None
+            return parse(decode_body(response))
+        except MalformedBodyError as exc:
+            raise error_for_malformed_body(response, exc) from None
 
     async def _send(
         self,
@@ -199,14 +198,8 @@ class DnsimpleClient:
 
         try:
             return await send_with_retries(self._policy, method, send_once)
-        except httpx.TimeoutException as exc:
-            raise UpstreamTimeout(
-                f"DNSimple did not answer {method} in time ({type(exc).__name__})"
-            ) from exc
         except httpx.RequestError as exc:
-            raise UpstreamUnavailable(
-                f"Could not reach DNSimple ({type(exc).__name__}: {exc})"
-            ) from exc
+            raise error_for_transport(method, exc) from exc
 
     async def _send_once(
         self,
@@ -238,176 +231,13 @@ def _log_call(method: str, path: str, outcome: str, started: float) -> None:
     logger.debug("DNSimple %s %s -> %s in %.1f ms", method, path, outcome, elapsed_ms)
 
 
-# --- DNSimple's answer -> dns-api error -------------------------------------------------------
-
-
-def error_for_response(response: httpx.Response, *, expected: int = 200) -> UpstreamError:
-    """The one table from a DNSimple status that was not ``expected`` to a dns-api error."""
-    status = response.status_code
-    payload = _error_payload(response)
-    message = _message_of(payload) or _describe_status(response, payload)
-    match status:
-        case 400:
-            return UpstreamRejected(message, field_errors=_field_errors(payload))
-        case 401 | 403:
-            return UpstreamAuthFailed(message, upstream_status=status)
-        case 404:
-            return UpstreamNotFound(message, upstream_status=status)
-        case 429:
-            retry_after = retry_after_seconds(response.headers)
-            return UpstreamRateLimited(message, retry_after=retry_after, upstream_status=status)
-        case 504:
-            return UpstreamTimeout(message, upstream_status=status)
-        case _ if status >= 500:
-            return UpstreamUnavailable(message, upstream_status=status)
-        case _ if 200 <= status < 300:
-            detail = f"DNSimple answered {status} where {expected} was expected"
-            return UpstreamError(detail, upstream_status=status)
-        case _:
-            return UpstreamError(message, upstream_status=status)
-
-
-def _error_payload(response: httpx.Response) -> JsonObject | None:
-    try:
-        body = response.json()
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _message_of(payload: JsonObject | None) -> str | None:
-    message = payload.get("message") if payload else None
-    return message if isinstance(message, str) and message else None
-
-
-def _describe_status(response: httpx.Response, payload: JsonObject | None) -> str:
-    status = response.status_code
-    if not response.content.strip():
-        return f"DNSimple answered {status} {response.reason_phrase} with an empty body"
-    if payload is None:
-        return f"DNSimple answered {status} with a non-JSON body"
-    return f"DNSimple answered {status} {response.reason_phrase}"
-
-
-def _field_errors(payload: JsonObject | None) -> dict[str, list[str]]:
-    errors = payload.get("errors") if payload else None
-    if not isinstance(errors, dict):
-        return {}
-    return {str(field): _as_messages(messages) for field, messages in errors.items()}
-
-
-def _as_messages(messages: object) -> list[str]:
-    if isinstance(messages, list):
-        return [str(message) for message in messages]
-    return [str(messages)]
-
-
 def _rate_limit_from(headers: httpx.Headers) -> RateLimit | None:
-    names = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
-    try:
-        limit, remaining, reset = (int(headers[name]) for name in names)
-    except (KeyError, ValueError):
+    limit, remaining, reset = (
+        int_header(headers, f"x-ratelimit-{name}") for name in ("limit", "remaining", "reset")
+    )
+    if limit is None or remaining is None or reset is None:
         return None
     return RateLimit(limit=limit, remaining=remaining, reset=reset)
-
-
-# --- DNSimple's JSON -> dns-api dataclasses ---------------------------------------------------
-
-
-class _MalformedBodyError(ValueError):
-    """A 2xx body that does not have the shape DNSimple documents; the text completes
-    "DNSimple answered <status> with ..."."""
-
-
-def _decode_body(response: httpx.Response) -> object:
-    if response.status_code == 204:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        raise _MalformedBodyError("a non-JSON body") from None
-
-
-def _ignore(body: object) -> None:
-    return None
-
-
-def _parse_identity(body: object) -> AccountIdentity:
-    data = _data(body)
-    account = _optional(data, "account", dict) or {}
-    user = _optional(data, "user", dict) or {}
-    return AccountIdentity(
-        account_id=_optional(account, "id", int),
-        account_email=_optional(account, "email", str),
-        user_id=_optional(user, "id", int),
-        user_email=_optional(user, "email", str),
-        extra={key: account[key] for key in ("name", "plan_identifier") if key in account},
-    )
-
-
-def _parse_page(zone: str, body: object) -> tuple[list[ProviderRecord], int]:
-    items = _required(_as_object(body, "body"), "data", list)
-    pagination = _optional(_as_object(body, "body"), "pagination", dict) or {}
-    total_pages = _optional(pagination, "total_pages", int) or 1
-    return [_parse_record(zone, item) for item in items], total_pages
-
-
-def _parse_single_record(zone: str, body: object) -> ProviderRecord:
-    return _parse_record(zone, _data(body))
-
-
-def _parse_record(zone: str, item: object) -> ProviderRecord:
-    record = _as_object(item, "record")
-    return ProviderRecord(
-        id=_required(record, "id", int),
-        zone=_optional(record, "zone_id", str) or zone,
-        name=_required(record, "name", str),
-        type=_required(record, "type", str),
-        content=_required(record, "content", str),
-        ttl=_required(record, "ttl", int),
-        priority=_optional(record, "priority", int),
-        system_record=_optional(record, "system_record", bool) or False,
-        regions=tuple(str(region) for region in _optional(record, "regions", list) or ["global"]),
-        created_at=_timestamp(record, "created_at"),
-        updated_at=_timestamp(record, "updated_at"),
-    )
-
-
-def _data(body: object) -> JsonObject:
-    return _required(_as_object(body, "body"), "data", dict)
-
-
-def _as_object(value: object, what: str) -> JsonObject:
-    if not isinstance(value, dict):
-        raise _MalformedBodyError(f"a {what} that is not a JSON object")
-    return value
-
-
-def _required(obj: JsonObject, key: str, kind: type[T]) -> T:
-    value = _optional(obj, key, kind)
-    if value is None:
-        raise _MalformedBodyError(f"a body whose {key!r} is missing")
-    return value
-
-
-def _optional(obj: JsonObject, key: str, kind: type[T]) -> T | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise _MalformedBodyError(f"a body whose {key!r} is not of type {kind.__name__}")
-    return value
-
-
-def _timestamp(obj: JsonObject, key: str) -> datetime | None:
-    value = _optional(obj, key, str)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise _MalformedBodyError(f"a body whose {key!r} is not an ISO-8601 timestamp") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 if TYPE_CHECKING:

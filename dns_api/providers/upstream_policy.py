@@ -85,14 +85,15 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
     fallback (DNSimple sends it on some 429s).
     """
     current = time.time() if now is None else now
-    reset = _int_header(headers, "x-ratelimit-reset")
+    reset = int_header(headers, "x-ratelimit-reset")
     if reset is not None:
         return max(1, int(reset - current))
-    retry_after = _int_header(headers, "retry-after")
+    retry_after = int_header(headers, "retry-after")
     return None if retry_after is None else max(1, retry_after)
 
 
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+def int_header(headers: Mapping[str, str], name: str) -> int | None:
+    """The integer value of header ``name``; ``None`` when it is missing or not an integer."""
     value = headers.get(name)
     if value is None:
         return None

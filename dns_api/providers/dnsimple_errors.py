@@ -1,0 +1,83 @@
+"""What DNSimple answered (or failed to) -> a dns-api ``UpstreamError``; a helper of ``dnsimple``.
+
+The one table, from the cause to the error ``DnsimpleClient`` raises:
+
+    400                             UpstreamRejected     (DNSimple's field errors)
+    401, 403                        UpstreamAuthFailed
+    404                             UpstreamNotFound
+    429                             UpstreamRateLimited  (retry_after)
+    504, a transport timeout        UpstreamTimeout
+    other 5xx, other transport
+    errors, a malformed 2xx body    UpstreamUnavailable
+    any other status                UpstreamError
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from dns_api.errors import (
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from dns_api.providers.dnsimple_json import (
+    JsonObject,
+    MalformedBodyError,
+    error_message,
+    error_payload,
+    field_errors,
+)
+from dns_api.providers.upstream_policy import retry_after_seconds
+
+
+def error_for_response(response: httpx.Response, *, expected: int = 200) -> UpstreamError:
+    """The one table from a DNSimple status that was not ``expected`` to a dns-api error."""
+    status = response.status_code
+    payload = error_payload(response)
+    message = error_message(payload) or _describe_status(response, payload)
+    match status:
+        case 400:
+            return UpstreamRejected(message, field_errors=field_errors(payload))
+        case 401 | 403:
+            return UpstreamAuthFailed(message, upstream_status=status)
+        case 404:
+            return UpstreamNotFound(message, upstream_status=status)
+        case 429:
+            retry_after = retry_after_seconds(response.headers)
+            return UpstreamRateLimited(message, retry_after=retry_after, upstream_status=status)
+        case 504:
+            return UpstreamTimeout(message, upstream_status=status)
+        case _ if status >= 500:
+            return UpstreamUnavailable(message, upstream_status=status)
+        case _ if 200 <= status < 300:
+            detail = f"DNSimple answered {status} where {expected} was expected"
+            return UpstreamError(detail, upstream_status=status)
+        case _:
+            return UpstreamError(message, upstream_status=status)
+
+
+def error_for_transport(method: str, exc: httpx.RequestError) -> UpstreamError:
+    """A request that got no answer (after any retries): a timeout, or DNSimple unreachable."""
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamTimeout(f"DNSimple did not answer {method} in time ({type(exc).__name__})")
+    return UpstreamUnavailable(f"Could not reach DNSimple ({type(exc).__name__}: {exc})")
+
+
+def error_for_malformed_body(response: httpx.Response, exc: MalformedBodyError) -> UpstreamError:
+    """An expected status whose body is not what DNSimple documents."""
+    status = response.status_code
+    return UpstreamUnavailable(f"DNSimple answered {status} with {exc}", upstream_status=status)
+
+
+def _describe_status(response: httpx.Response, payload: JsonObject | None) -> str:
+    status = response.status_code
+    if not response.content.strip():
+        return f"DNSimple answered {status} {response.reason_phrase} with an empty body"
+    if payload is None:
+        return f"DNSimple answered {status} with a non-JSON body"
+    return f"DNSimple answered {status} {response.reason_phrase}"
