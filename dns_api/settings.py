@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -51,12 +51,17 @@ class Settings(BaseSettings):
     dnsimple_base_url: str = "https://api.dnsimple.com"
     database_url: str = DEFAULT_DATABASE_URL
     port: int = Field(default=8000, ge=1, le=65535)
-    log_level: str = "info"
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
 
     @field_validator("valid_users", "dnsimple_domains", "blacklisted_subdomains", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_commas(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("dnsimple_domains", "blacklisted_subdomains")
     @classmethod

@@ -52,6 +52,12 @@ def serve(
             emulator.stop()
 
 
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if level.lower() != "debug":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 def _start_demo_emulator(settings: Settings) -> RunningEmulator:
     state = EmulatorState(
         account_id=int(settings.dnsimple_account_id or 1010),

@@ -54,4 +54,7 @@ class RecordRow(Base):
     created_by: Mapped[str] = mapped_column(String(255))
     updated_by: Mapped[str] = mapped_column(String(255))
 
-    __table_args__ = (Index("ix_records_zone_name_type", "zone", "name", "type"),)
+    __table_args__ = (
+        Index("ix_records_zone_name_type", "zone", "name", "type"),
+        {"sqlite_autoincrement": True},  # ids are never reused after a delete
+    )

@@ -252,6 +252,12 @@ class TestDelete:
         assert upstream(emulator) == []
         assert client.get(f"/records/{created['id']}", headers=auth()).status_code == 404
 
+    def test_ids_are_never_reused(self, client: TestClient, auth: Auth) -> None:
+        first = create(client, auth).json()["data"]["id"]
+        assert client.delete(f"/records/{first}", headers=auth()).status_code == 200
+        second = create(client, auth).json()["data"]["id"]
+        assert second > first
+
     def test_delete_of_unknown_record_is_404(self, client: TestClient, auth: Auth) -> None:
         assert client.delete("/records/4242", headers=auth()).status_code == 404
 

@@ -25,6 +25,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "DATABASE_URL",
         "PORT",
         "DNSIMPLE_BASE_URL",
+        "LOG_LEVEL",
     ]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -84,6 +85,7 @@ def test_demo_mode_fills_defaults_and_keeps_its_secret() -> None:
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"DNSIMPLE_BASE_URL": "api.dnsimple.com"}, "DNSIMPLE_BASE_URL"),
         ({"PORT": "http"}, "PORT"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
     ],
 )
 def test_misconfiguration_names_the_variable(

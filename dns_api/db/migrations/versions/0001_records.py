@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(255), nullable=False),
         sa.Column("updated_by", sa.String(255), nullable=False),
         sa.UniqueConstraint("dnsimple_record_id", name="uq_records_dnsimple_record_id"),
+        sqlite_autoincrement=True,  # ids are never reused after a delete
     )
     op.create_index("ix_records_zone_name_type", "records", ["zone", "name", "type"])
 
