@@ -50,12 +50,16 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed([FieldProblem("body", "is not valid JSON")]) from None
     if not isinstance(data, dict):
         raise ValidationFailed([FieldProblem("body", "must be a JSON object")])
     return data
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def parse_body(model: type[ModelT], data: dict[str, Any]) -> ModelT:

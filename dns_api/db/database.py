@@ -34,9 +34,10 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         urls.ensure_sqlite_directory(url)
-        options: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        options: dict[str, Any] = {"echo": echo}
         if not urls.is_sqlite(url):
-            options.update(pool_size=10, max_overflow=10)
+            # A server can drop idle connections; a local SQLite file cannot.
+            options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(urls.async_url(url), **options)
         if urls.is_sqlite(url):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

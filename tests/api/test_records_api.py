@@ -395,3 +395,9 @@ class TestDnsimpleFailures:
         assert response.status_code == 502
         assert error_codes(response) == ["upstream_auth_failed"]
         assert "Authentication failed" in response.json()["errors"][0]["detail"]
+
+
+def test_non_standard_json_constants_are_refused(client: TestClient, auth: Auth) -> None:
+    response = client.post("/records", headers=auth(), content=b'{"domain_type": NaN}')
+    assert response.status_code == 422
+    assert pointers(response) == {"/body"}
