@@ -3,7 +3,8 @@
 One ``EmulatorState`` is one DNSimple account: its zones, their records, its hourly rate-limit
 budget, a counter of the API calls received and the faults to inject. It knows nothing about
 HTTP; ``dns_api.emulator.app`` turns requests into calls on it and ``DnsimpleError`` into
-answers.
+answers. The rules live next door (``validation``, ``faults``, ``ratelimit``, ``calls``,
+``shapes``, ``persistence``); this module holds the account and the lock around them.
 
 Every public method is thread-safe (one re-entrant lock): the test-suite pokes the state from
 its own thread while the server thread serves requests. Mutations are persisted right away when
@@ -12,126 +13,45 @@ its own thread while the server thread serves requests. Mutations are persisted 
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import math
-import os
-import random
-import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RECORD_TYPES = frozenset(
-    {"A", "AAAA", "ALIAS", "CAA", "CNAME", "DNSKEY", "DS", "HINFO", "MX", "NAPTR"}
-    | {"NS", "POOL", "PTR", "SOA", "SPF", "SRV", "SSHFP", "TXT", "URL"}
+from dns_api.emulator import persistence, shapes
+from dns_api.emulator.calls import CallCounter
+from dns_api.emulator.errors import DnsimpleError, Errors, Json, not_found
+from dns_api.emulator.faults import FAULT_STATUSES, HANG, FaultInjector, FaultPlan, Faults
+from dns_api.emulator.ratelimit import RATE_LIMIT_WINDOW_S, HourlyWindow, RateLimit
+from dns_api.emulator.shapes import iso
+from dns_api.emulator.validation import (
+    DEFAULT_TTL,
+    RECORD_TYPES,
+    REGIONS,
+    parse_record_fields,
+    validate_record,
 )
-REGIONS = frozenset({"global", "SV1", "ORD", "IAD", "AMS", "TKO", "SYD", "CDG", "FRA"})
-FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
-HANG = 0
-"""The pseudo status of ``fail_next`` that makes a request hang instead of failing."""
-DEFAULT_TTL = 3600
-RATE_LIMIT_WINDOW_S = 3600
-_NAMESERVERS = tuple(f"ns{n}.dnsimple.com" for n in range(1, 5))
-_SOA_TEMPLATE = "ns1.dnsimple.com admin.dnsimple.com {serial} 86400 7200 604800 300"
-_PERSIST_VERSION = 1
+from dns_api.emulator.validation import decimal as _decimal
 
-Json = dict[str, Any]
-Errors = dict[str, list[str]]
-
-
-class DnsimpleError(Exception):
-    """An error answer exactly as DNSimple words it: ``{"message": ..., "errors"?: {...}}``."""
-
-    def __init__(self, status: int, message: str, errors: Errors | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
-
-    def body(self) -> Json:
-        """The JSON body DNSimple answers with."""
-        if self.errors is None:
-            return {"message": self.message}
-        return {"message": self.message, "errors": self.errors}
-
-
-def not_found(kind: str, identifier: object) -> DnsimpleError:
-    """DNSimple's 404 wording: ``Zone `x` not found``, ``Record `x` not found``, ..."""
-    return DnsimpleError(404, f"{kind} `{identifier}` not found")
-
-
-@dataclass
-class Faults:
-    """Probabilistic faults applied to every ``/v2`` request.
-
-    ``failure_rates`` maps a status in ``FAULT_STATUSES`` to the probability that a request is
-    answered with it instead of being performed; ``hang_rate`` is the probability that a request
-    first sleeps ``hang_seconds``; ``latency_ms`` is added to every request.
-    """
-
-    latency_ms: float = 0.0
-    failure_rates: dict[int, float] = field(default_factory=dict)
-    hang_rate: float = 0.0
-    hang_seconds: float = 3600.0
-
-    def __post_init__(self) -> None:
-        self.failure_rates = {int(status): rate for status, rate in self.failure_rates.items()}
-        unknown = set(self.failure_rates) - FAULT_STATUSES
-        if unknown:
-            raise ValueError(f"failure_rates: unsupported status {sorted(unknown)}")
-        rates = [self.hang_rate, *self.failure_rates.values()]
-        if any(not 0.0 <= rate <= 1.0 for rate in rates):
-            raise ValueError("rates must be between 0 and 1")
-        if self.latency_ms < 0 or self.hang_seconds < 0:
-            raise ValueError("latency_ms and hang_seconds must not be negative")
-
-    def to_json(self) -> Json:
-        """The knobs as JSON (status codes become string keys)."""
-        data = asdict(self)
-        data["failure_rates"] = {str(k): v for k, v in self.failure_rates.items()}
-        return data
-
-
-@dataclass(frozen=True)
-class FaultPlan:
-    """What to do to one ``/v2`` request, decided when it arrives.
-
-    ``status`` is ``None`` (no injected error), ``HANG`` or an HTTP status. With ``after_apply``
-    the operation is performed first and the fault spoils only the answer.
-    """
-
-    latency_s: float = 0.0
-    status: int | None = None
-    after_apply: bool = False
-    hang_seconds: float = 3600.0
-
-
-@dataclass
-class _QueuedFault:
-    status: int
-    remaining: int
-    method: str | None
-    after_apply: bool
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """The values of the ``X-RateLimit-Limit/Remaining/Reset`` headers (reset: Unix seconds)."""
-
-    limit: int
-    remaining: int
-    reset: int
-
-
-def iso(timestamp: float) -> str:
-    """DNSimple's timestamp format: ISO-8601 UTC, whole seconds, trailing ``Z``."""
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = [  # what this module has always offered; most of it now lives next door
+    "DEFAULT_TTL",
+    "FAULT_STATUSES",
+    "HANG",
+    "RATE_LIMIT_WINDOW_S",
+    "RECORD_TYPES",
+    "REGIONS",
+    "DnsimpleError",
+    "EmulatorState",
+    "Errors",
+    "FaultPlan",
+    "Faults",
+    "Json",
+    "RateLimit",
+    "iso",
+    "not_found",
+    "parse_record_fields",
+]
 
 
 class EmulatorState:
@@ -153,17 +73,13 @@ class EmulatorState:
     ) -> None:
         self.account_id = account_id
         self.token = token
-        self.hourly_limit = hourly_limit
         self.persist_path = persist_path
-        self.calls: Counter[str] = Counter()
+        self.calls = CallCounter()
         self._clock = clock
-        self._random = random.Random(seed)
         self._lock = threading.RLock()
         self._created_at = iso(clock())
-        self._faults = Faults()
-        self._queue: list[_QueuedFault] = []
-        self._window_end: float | None = None
-        self._remaining = hourly_limit
+        self._injector = FaultInjector(seed)
+        self._window = HourlyWindow(hourly_limit)
         self._zones: dict[str, Json] = {}
         self._records: dict[str, dict[int, Json]] = {}
         self._next_zone_id = 1
@@ -173,19 +89,22 @@ class EmulatorState:
         for name in zones:
             self.add_zone(name)
 
+    @property
+    def hourly_limit(self) -> int:
+        """The budget of each hourly window."""
+        return self._window.limit
+
+    @hourly_limit.setter
+    def hourly_limit(self, limit: int) -> None:
+        with self._lock:
+            self._window.limit = limit
+
     # -- account and zones -------------------------------------------------------------------
 
     @property
     def account(self) -> Json:
         """The account object of ``whoami`` and ``listAccounts``."""
-        return {
-            "id": self.account_id,
-            "email": "emulator@example.com",
-            "plan_identifier": "teams-v1-monthly",
-            "created_at": self._created_at,
-            "updated_at": self._created_at,
-            "name": "Emulator Account",
-        }
+        return shapes.account(self.account_id, self._created_at)
 
     def add_zone(self, name: str) -> Json:
         """Create zone ``name`` with its system SOA and NS records; no-op if it exists."""
@@ -224,10 +143,10 @@ class EmulatorState:
     def create_record(self, zone: str, body: Mapping[str, Any]) -> Json:
         """Validate a createZoneRecord body, store the record and return it (400 if invalid)."""
         with self._lock:
-            records = self._zone_records(zone)
-            candidate, errors = parse_record_fields(body, base=None)
-            _raise_if_invalid(errors, candidate, records.values(), exclude_id=None)
-            record = self._new_record(zone, candidate)
+            zone_name = self._zone(zone)["name"]  # as DNSimple spells it, whatever the path said
+            records = self._records[zone_name]
+            fields = validate_record(body, base=None, zone_records=records.values())
+            record = self._new_record(zone_name, fields)
             records[record["id"]] = record
             self._save()
             return dict(record)
@@ -236,10 +155,9 @@ class EmulatorState:
         """Apply an updateZoneRecord body (``type`` is ignored) and return the whole record."""
         with self._lock:
             record = self._writable_record(zone, record_id)
-            candidate, errors = parse_record_fields(body, base=record)
             others = self._zone_records(zone).values()
-            _raise_if_invalid(errors, candidate, others, exclude_id=record["id"])
-            record.update(candidate, updated_at=iso(self._clock()))
+            fields = validate_record(body, base=record, zone_records=others)
+            record.update(fields, updated_at=iso(self._clock()))
             self._save()
             return dict(record)
 
@@ -258,10 +176,8 @@ class EmulatorState:
                 self._records[name] = {}
                 self._seed_system_records(name)
             self.calls.clear()
-            self._faults = Faults()
-            self._queue.clear()
-            self._window_end = None
-            self._remaining = self.hourly_limit
+            self._injector.reset()
+            self._window.reset()
             self._save()
 
     # -- call counters -----------------------------------------------------------------------
@@ -269,16 +185,12 @@ class EmulatorState:
     def record_call(self, method: str, operation: str) -> None:
         """Count one received ``/v2`` request, keyed ``"<METHOD> <operationId>"``."""
         with self._lock:
-            self.calls[f"{method.upper()} {operation}"] += 1
+            self.calls.add(method, operation)
 
     def count(self, method: str | None = None, operation: str | None = None) -> int:
         """How many ``/v2`` requests matched ``method`` and/or ``operation`` (None = any)."""
         with self._lock:
-            return sum(
-                n
-                for key, n in self.calls.items()
-                if _key_matches(key, method.upper() if method else None, operation)
-            )
+            return self.calls.matching(method, operation)
 
     def calls_snapshot(self) -> dict[str, int]:
         """A copy of the call counter."""
@@ -290,25 +202,17 @@ class EmulatorState:
     def rate_limit(self) -> RateLimit:
         """The current budget without spending any of it."""
         with self._lock:
-            return self._rate_limit_snapshot(self._clock())
+            return self._window.snapshot(self._clock())
 
     def spend_request(self) -> tuple[bool, RateLimit]:
         """Spend one unit; ``(False, ...)`` when the window's budget is already used up."""
         with self._lock:
-            now = self._clock()
-            self._open_window(now)
-            allowed = self._remaining > 0
-            if allowed:
-                self._remaining -= 1
-            return allowed, self._rate_limit_snapshot(now)
+            return self._window.spend(self._clock())
 
     def set_rate_limit_remaining(self, remaining: int) -> RateLimit:
         """Set what is left of the current window (opening one if needed)."""
         with self._lock:
-            now = self._clock()
-            self._open_window(now)
-            self._remaining = max(0, min(remaining, self.hourly_limit))
-            return self._rate_limit_snapshot(now)
+            return self._window.set_remaining(self._clock(), remaining)
 
     def exhaust_rate_limit(self) -> RateLimit:
         """Use up the current window: the next authenticated request gets a 429."""
@@ -320,7 +224,7 @@ class EmulatorState:
     def faults(self) -> Faults:
         """A copy of the current fault knobs."""
         with self._lock:
-            return Faults(**self._faults.to_json())
+            return Faults(**self._injector.faults.to_json())
 
     def set_faults(
         self,
@@ -333,7 +237,7 @@ class EmulatorState:
         """Replace every fault knob (the ones not given go back to "no fault")."""
         faults = Faults(latency_ms, dict(failure_rates or {}), hang_rate, hang_seconds)
         with self._lock:
-            self._faults = faults
+            self._injector.faults = faults
         return self.faults
 
     def fail_next(
@@ -349,23 +253,13 @@ class EmulatorState:
         ``status`` is an HTTP status (400-599) or ``HANG``. With ``after_apply`` the operation
         is performed and only its answer is replaced: a lost response.
         """
-        if status != HANG and not 400 <= status <= 599:
-            raise ValueError(f"status must be 400-599 or {HANG} (hang), not {status}")
-        if count < 1:
-            raise ValueError("count must be at least 1")
-        method = method.upper() if method else None
         with self._lock:
-            self._queue.append(_QueuedFault(status, count, method, after_apply))
+            self._injector.fail_next(status, count, method, after_apply)
 
     def draw_fault(self, method: str) -> FaultPlan:
         """Decide the fault for one incoming request: the queue first, then the probabilities."""
         with self._lock:
-            faults = self._faults
-            plan = FaultPlan(latency_s=faults.latency_ms / 1000, hang_seconds=faults.hang_seconds)
-            queued = self._pop_queued(method.upper())
-            if queued is not None:
-                return _with(plan, status=queued.status, after_apply=queued.after_apply)
-            return _with(plan, status=self._draw_status(faults), after_apply=False)
+            return self._injector.draw(method)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -380,8 +274,8 @@ class EmulatorState:
 
     def _record(self, zone: str, record_id: int | str) -> Json:
         records = self._zone_records(zone)
-        key = str(record_id)
-        record = records.get(int(key)) if key.isdigit() and key.isascii() else None
+        number = _decimal(str(record_id))
+        record = records.get(number) if number is not None else None
         if record is None:
             raise not_found("Record", record_id)
         return record
@@ -395,260 +289,29 @@ class EmulatorState:
     def _new_zone(self, name: str) -> Json:
         now = iso(self._clock())
         zone_id, self._next_zone_id = self._next_zone_id, self._next_zone_id + 1
-        return {
-            "id": zone_id,
-            "account_id": self.account_id,
-            "name": name,
-            "reverse": name.endswith((".in-addr.arpa", ".ip6.arpa")),
-            "secondary": False,
-            "last_transferred_at": None,
-            "active": True,
-            "created_at": now,
-            "updated_at": now,
-        }
+        return shapes.zone(zone_id, self.account_id, name, now)
 
     def _seed_system_records(self, zone: str) -> None:
         records = self._records.setdefault(zone, {})
-        soa = _SOA_TEMPLATE.format(serial=int(self._clock()))
-        for rtype, content in [("SOA", soa), *(("NS", ns) for ns in _NAMESERVERS)]:
-            fields = {"name": "", "type": rtype, "content": content, "ttl": DEFAULT_TTL}
-            record = self._new_record(zone, {**fields, "priority": None, "regions": ["global"]})
+        for fields in shapes.system_record_fields(serial=int(self._clock())):
+            record = self._new_record(zone, fields)
             record["system_record"] = True
             records[record["id"]] = record
 
     def _new_record(self, zone: str, fields: Mapping[str, Any]) -> Json:
         now = iso(self._clock())
         record_id, self._next_record_id = self._next_record_id, self._next_record_id + 1
-        return {
-            "id": record_id,
-            "zone_id": zone,
-            "parent_id": None,
-            "name": fields["name"],
-            "content": fields["content"],
-            "ttl": fields["ttl"],
-            "priority": fields["priority"],
-            "type": fields["type"],
-            "regions": list(fields["regions"]),
-            "system_record": False,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def _open_window(self, now: float) -> None:
-        if self._window_end is not None and now >= self._window_end:
-            self._window_end = None
-        if self._window_end is None:
-            self._window_end = now + RATE_LIMIT_WINDOW_S
-            self._remaining = self.hourly_limit
-
-    def _rate_limit_snapshot(self, now: float) -> RateLimit:
-        if self._window_end is None or now >= self._window_end:
-            return RateLimit(
-                self.hourly_limit, self.hourly_limit, math.ceil(now) + RATE_LIMIT_WINDOW_S
-            )
-        return RateLimit(self.hourly_limit, self._remaining, math.ceil(self._window_end))
-
-    def _pop_queued(self, method: str) -> _QueuedFault | None:
-        for queued in self._queue:
-            if queued.method in (None, method):
-                queued.remaining -= 1
-                if queued.remaining == 0:
-                    self._queue.remove(queued)
-                return queued
-        return None
-
-    def _draw_status(self, faults: Faults) -> int | None:
-        if faults.hang_rate > 0 and self._random.random() < faults.hang_rate:
-            return HANG
-        if not any(faults.failure_rates.values()):
-            return None
-        draw, cumulative = self._random.random(), 0.0
-        for status, rate in sorted(faults.failure_rates.items()):
-            cumulative += rate
-            if draw < cumulative:
-                return status
-        return None
+        return shapes.record(record_id, zone, fields, now)
 
     def _save(self) -> None:
         if self.persist_path is None:
             return
-        data = {
-            "version": _PERSIST_VERSION,
-            "next_zone_id": self._next_zone_id,
-            "next_record_id": self._next_record_id,
-            "zones": list(self._zones.values()),
-            "records": [r for records in self._records.values() for r in records.values()],
-        }
-        _write_atomically(self.persist_path, json.dumps(data, indent=1))
+        snapshot = persistence.Snapshot(
+            self._next_zone_id, self._next_record_id, self._zones, self._records
+        )
+        persistence.save(self.persist_path, snapshot)
 
     def _load(self, path: Path) -> None:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != _PERSIST_VERSION:
-            raise ValueError(f"{path}: not an emulator state file (version {_PERSIST_VERSION})")
-        self._next_zone_id = int(data["next_zone_id"])
-        self._next_record_id = int(data["next_record_id"])
-        self._zones = {zone["name"]: zone for zone in data["zones"]}
-        self._records = {name: {} for name in self._zones}
-        for record in data["records"]:
-            self._records[record["zone_id"]][record["id"]] = record
-
-
-def _with(plan: FaultPlan, *, status: int | None, after_apply: bool) -> FaultPlan:
-    return FaultPlan(plan.latency_s, status, after_apply, plan.hang_seconds)
-
-
-def _key_matches(key: str, method: str | None, operation: str | None) -> bool:
-    key_method, _, key_operation = key.partition(" ")
-    return method in (None, key_method) and operation in (None, key_operation)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-# -- record validation (DNSimple's rules and wording) ------------------------------------------
-
-
-def parse_record_fields(body: Mapping[str, Any], *, base: Json | None) -> tuple[Json, Errors]:
-    """Merge a create (``base`` None) or update (``base`` = the record) body into a candidate.
-
-    Returns the candidate fields and every problem found, keyed like DNSimple (``record_type``
-    for the type). On update, ``type`` is not updatable and is ignored.
-    """
-    errors: Errors = {}
-    fields: tuple[str, ...]
-    if base is None:
-        candidate: Json = {"ttl": DEFAULT_TTL, "priority": None, "regions": ["global"]}
-        fields = _CREATE_FIELDS
-    else:
-        candidate = {key: base[key] for key in (*_UPDATE_FIELDS, "type")}
-        fields = _UPDATE_FIELDS
-    for name in fields:
-        if name in body:
-            value, problem = _FIELD_PARSERS[name](body[name])
-            _store(candidate, errors, name, value, problem)
-        elif base is None and name in _REQUIRED:
-            _store(candidate, errors, name, None, _REQUIRED[name])
-    if "content" not in errors and "record_type" not in errors:
-        _add(errors, "content", _content_problem(candidate["type"], candidate["content"]))
-    return candidate, errors
-
-
-def _raise_if_invalid(
-    errors: Errors, candidate: Json, others: Iterable[Json], *, exclude_id: int | None
-) -> None:
-    if "name" not in errors and "record_type" not in errors:
-        neighbours = [r for r in others if r["id"] != exclude_id]
-        _add(errors, "name", _cname_problem(candidate, neighbours))
-    if errors:
-        raise DnsimpleError(400, "Validation failed", errors)
-
-
-def _store(candidate: Json, errors: Errors, name: str, value: Any, problem: str | None) -> None:
-    if problem is None:
-        candidate[name] = value
-    else:
-        _add(errors, "record_type" if name == "type" else name, problem)
-
-
-def _add(errors: Errors, key: str, problem: str | None) -> None:
-    if problem is not None:
-        errors.setdefault(key, []).append(problem)
-
-
-def _parse_name(value: Any) -> tuple[Any, str | None]:
-    if value is None:
-        return None, "can't be blank"
-    if not isinstance(value, str) or any(ch.isspace() for ch in value):
-        return None, "is invalid"
-    return value.lower(), None
-
-
-def _parse_type(value: Any) -> tuple[Any, str | None]:
-    if isinstance(value, str) and value.upper() in RECORD_TYPES:
-        return value.upper(), None
-    return None, "is not included in the list"
-
-
-def _parse_content(value: Any) -> tuple[Any, str | None]:
-    if not isinstance(value, str) or not value.strip():
-        return None, "can't be blank"
-    return value, None
-
-
-def _parse_integer(value: Any) -> tuple[Any, str | None]:
-    if isinstance(value, str) and value.isdigit() and value.isascii():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None, "is not a number"
-    if value < 0:
-        return None, "must be greater than or equal to 0"
-    return value, None
-
-
-def _parse_ttl(value: Any) -> tuple[Any, str | None]:
-    return (DEFAULT_TTL, None) if value is None else _parse_integer(value)
-
-
-def _parse_priority(value: Any) -> tuple[Any, str | None]:
-    return (None, None) if value is None else _parse_integer(value)
-
-
-def _parse_regions(value: Any) -> tuple[Any, str | None]:
-    if value is None:
-        return ["global"], None
-    if isinstance(value, list) and value and all(r in REGIONS for r in value):
-        return list(value), None
-    return None, "is invalid"
-
-
-_FIELD_PARSERS: dict[str, Callable[[Any], tuple[Any, str | None]]] = {
-    "name": _parse_name,
-    "type": _parse_type,
-    "content": _parse_content,
-    "ttl": _parse_ttl,
-    "priority": _parse_priority,
-    "regions": _parse_regions,
-}
-_CREATE_FIELDS = ("name", "type", "content", "ttl", "priority", "regions")
-_UPDATE_FIELDS = ("name", "content", "ttl", "priority", "regions")
-_REQUIRED = {
-    "name": "can't be blank",
-    "type": "is not included in the list",
-    "content": "can't be blank",
-}
-
-
-def _content_problem(rtype: str, content: str) -> str | None:
-    version = {"A": 4, "AAAA": 6}.get(rtype)
-    if version is None:
-        return None
-    try:
-        address = ipaddress.ip_address(content)
-    except ValueError:
-        address = None
-    if address is None or address.version != version:
-        return f"is not a valid IPv{version} address"
-    return None
-
-
-def _cname_problem(candidate: Json, others: list[Json]) -> str | None:
-    """DNSimple's CNAME exclusivity: a CNAME owns its name, and never sits at the apex."""
-    same_name = [r for r in others if r["name"] == candidate["name"]]
-    if candidate["type"] == "CNAME":
-        if candidate["name"] == "":
-            return "CNAME records cannot be added at the zone apex"
-        if same_name:
-            return "Zone already contains other records at this name"
-    elif any(r["type"] == "CNAME" for r in same_name):
-        return "Zone already contains a CNAME record at this name"
-    return None
+        snapshot = persistence.load(path)
+        self._next_zone_id, self._next_record_id = snapshot.next_zone_id, snapshot.next_record_id
+        self._zones, self._records = snapshot.zones, snapshot.records

@@ -738,3 +738,18 @@ def test_bad_control_requests_are_400(
     response = anonymous.request(method, path, json=body)
     assert response.status_code == 400
     assert set(response.json()) == {"message"}
+
+
+def test_a_zone_spelled_in_another_case_stores_the_canonical_name(tmp_path: Path) -> None:
+    path = tmp_path / "emulator.json"
+    with (
+        start_emulator(EmulatorState(persist_path=path)) as first,
+        httpx.Client(base_url=first.url, headers=AUTH) as http,
+    ):
+        response = http.post(
+            "/v2/1010/zones/EXAMPLE.com/records",
+            json={"name": "x", "type": "A", "content": "192.0.2.9"},
+        )
+        assert response.json()["data"]["zone_id"] == "example.com"
+    reloaded = EmulatorState(persist_path=path)
+    assert [r["name"] for r in reloaded.records("example.com") if not r["system_record"]] == ["x"]

@@ -1,0 +1,179 @@
+"""Record validation with DNSimple's rules and wording.
+
+``validate_record`` turns a createZoneRecord or updateZoneRecord body into the record's new
+fields, or raises a 400 ``Validation failed`` that lists every problem found at once, keyed like
+DNSimple (``record_type`` for the type), including the CNAME exclusivity rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from dns_api.emulator.errors import DnsimpleError, Errors, Json
+
+RECORD_TYPES = frozenset(
+    {"A", "AAAA", "ALIAS", "CAA", "CNAME", "DNSKEY", "DS", "HINFO", "MX", "NAPTR"}
+    | {"NS", "POOL", "PTR", "SOA", "SPF", "SRV", "SSHFP", "TXT", "URL"}
+)
+REGIONS = frozenset({"global", "SV1", "ORD", "IAD", "AMS", "TKO", "SYD", "CDG", "FRA"})
+DEFAULT_TTL = 3600
+
+Parser = Callable[[Any], tuple[Any, str | None]]
+
+
+def record_defaults() -> Json:
+    """The optional fields of a new record, as DNSimple fills them in (a fresh dict each time)."""
+    return {"ttl": DEFAULT_TTL, "priority": None, "regions": ["global"]}
+
+
+def decimal(text: str) -> int | None:
+    """The value of ``text`` if it is an unsigned ASCII decimal number, else None."""
+    return int(text) if text.isdigit() and text.isascii() else None
+
+
+def validate_record(
+    body: Mapping[str, Any], *, base: Json | None, zone_records: Iterable[Json]
+) -> Json:
+    """The fields of a record created (``base`` None) or updated (``base`` = the record) from
+    ``body``, checked against the other records of its zone; 400 ``Validation failed`` if not."""
+    candidate, errors = parse_record_fields(body, base=base)
+    if "name" not in errors and "record_type" not in errors:
+        exclude_id = None if base is None else base["id"]
+        neighbours = [r for r in zone_records if r["id"] != exclude_id]
+        _add(errors, "name", _cname_problem(candidate, neighbours))
+    if errors:
+        raise DnsimpleError(400, "Validation failed", errors)
+    return candidate
+
+
+def parse_record_fields(body: Mapping[str, Any], *, base: Json | None) -> tuple[Json, Errors]:
+    """Merge a create (``base`` None) or update (``base`` = the record) body into a candidate.
+
+    Returns the candidate fields and every problem found, keyed like DNSimple (``record_type``
+    for the type). On update, ``type`` is not updatable and is ignored.
+    """
+    errors: Errors = {}
+    fields: tuple[str, ...]
+    if base is None:
+        candidate = record_defaults()
+        fields = _CREATE_FIELDS
+    else:
+        candidate = {key: base[key] for key in (*_UPDATE_FIELDS, "type")}
+        fields = _UPDATE_FIELDS
+    for name in fields:
+        if name in body:
+            value, problem = _FIELD_PARSERS[name](body[name])
+            _store(candidate, errors, name, value, problem)
+        elif base is None and name in _REQUIRED:
+            _store(candidate, errors, name, None, _REQUIRED[name])
+    if "content" not in errors and "record_type" not in errors:
+        _add(errors, "content", _content_problem(candidate["type"], candidate["content"]))
+    return candidate, errors
+
+
+def _store(candidate: Json, errors: Errors, name: str, value: Any, problem: str | None) -> None:
+    if problem is None:
+        candidate[name] = value
+    else:
+        _add(errors, "record_type" if name == "type" else name, problem)
+
+
+def _add(errors: Errors, key: str, problem: str | None) -> None:
+    if problem is not None:
+        errors.setdefault(key, []).append(problem)
+
+
+# -- one parser per field: (value, None) or (None, DNSimple's complaint) --------------------------
+
+
+def _parse_name(value: Any) -> tuple[Any, str | None]:
+    if value is None:
+        return None, "can't be blank"
+    if not isinstance(value, str) or any(ch.isspace() for ch in value):
+        return None, "is invalid"
+    return value.lower(), None
+
+
+def _parse_type(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, str) and value.upper() in RECORD_TYPES:
+        return value.upper(), None
+    return None, "is not included in the list"
+
+
+def _parse_content(value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str) or not value.strip():
+        return None, "can't be blank"
+    return value, None
+
+
+def _parse_integer(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, str) and (number := decimal(value)) is not None:
+        value = number
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, "is not a number"
+    if value < 0:
+        return None, "must be greater than or equal to 0"
+    return value, None
+
+
+def _parse_regions(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, list) and value and all(r in REGIONS for r in value):
+        return list(value), None
+    return None, "is invalid"
+
+
+def _or_default(name: str, parse: Parser) -> Parser:
+    """``parse``, except that null puts the field back to its default."""
+
+    def parse_or_default(value: Any) -> tuple[Any, str | None]:
+        return (record_defaults()[name], None) if value is None else parse(value)
+
+    return parse_or_default
+
+
+_FIELD_PARSERS: dict[str, Parser] = {
+    "name": _parse_name,
+    "type": _parse_type,
+    "content": _parse_content,
+    "ttl": _or_default("ttl", _parse_integer),
+    "priority": _or_default("priority", _parse_integer),
+    "regions": _or_default("regions", _parse_regions),
+}
+_CREATE_FIELDS = ("name", "type", "content", "ttl", "priority", "regions")
+_UPDATE_FIELDS = ("name", "content", "ttl", "priority", "regions")
+_REQUIRED = {
+    "name": "can't be blank",
+    "type": "is not included in the list",
+    "content": "can't be blank",
+}
+
+
+# -- rules that look beyond one field -------------------------------------------------------------
+
+
+def _content_problem(rtype: str, content: str) -> str | None:
+    version = {"A": 4, "AAAA": 6}.get(rtype)
+    if version is None:
+        return None
+    try:
+        address = ipaddress.ip_address(content)
+    except ValueError:
+        address = None
+    if address is None or address.version != version:
+        return f"is not a valid IPv{version} address"
+    return None
+
+
+def _cname_problem(candidate: Json, others: list[Json]) -> str | None:
+    """DNSimple's CNAME exclusivity: a CNAME owns its name, and never sits at the apex."""
+    same_name = [r for r in others if r["name"] == candidate["name"]]
+    if candidate["type"] == "CNAME":
+        if candidate["name"] == "":
+            return "CNAME records cannot be added at the zone apex"
+        if same_name:
+            return "Zone already contains other records at this name"
+    elif any(r["type"] == "CNAME" for r in same_name):
+        return "Zone already contains a CNAME record at this name"
+    return None
