@@ -57,7 +57,7 @@ def _postgres_test_url() -> str | None:
         if os.environ.get("DNS_API_REQUIRE_POSTGRES") == "1":
             pytest.fail("DNS_API_REQUIRE_POSTGRES=1 but DNS_API_TEST_POSTGRES_URL is not set")
         return None
-    engine = create_engine(urls.sync_url(admin_url), isolation_level="AUTOCOMMIT")
+    engine = create_engine(urls.engine_url(admin_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS dns_api_test WITH (FORCE)"))
         connection.execute(text("CREATE DATABASE dns_api_test"))
@@ -76,7 +76,7 @@ def _migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, s
 
 
 def _empty_tables(url: str) -> None:
-    engine = create_engine(urls.sync_url(url))
+    engine = create_engine(urls.engine_url(url))
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())

@@ -18,7 +18,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", urls.sync_url(database_url).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", urls.engine_url(database_url).replace("%", "%%"))
     return config
 
 
@@ -33,7 +33,7 @@ def head_revision() -> str | None:
 
 
 def current_revision(database_url: str) -> str | None:
-    engine = create_engine(urls.sync_url(database_url))
+    engine = create_engine(urls.engine_url(database_url))
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()

@@ -21,15 +21,8 @@ def _with_driver(url: str, driver: str) -> str:
     return _SCHEME.sub(driver + "://", url, count=1)
 
 
-def async_url(url: str) -> str:
-    """The URL for the async engine (aiosqlite or psycopg 3). Heroku's ``postgres://`` works."""
-    if _scheme(url) == "sqlite":
-        return _with_driver(url, "sqlite+aiosqlite")
-    return _with_driver(url, "postgresql+psycopg")
-
-
-def sync_url(url: str) -> str:
-    """The URL for migrations (sqlite3 or psycopg 3)."""
+def engine_url(url: str) -> str:
+    """The URL with its driver: sqlite3 or psycopg 3. Heroku's ``postgres://`` works."""
     if _scheme(url) == "sqlite":
         return _with_driver(url, "sqlite")
     return _with_driver(url, "postgresql+psycopg")

@@ -24,7 +24,7 @@ class Services:
 
     async def aclose(self) -> None:
         await self.provider.aclose()
-        await self.database.dispose()
+        self.database.dispose()
 
 
 def legacy_verifier(settings: Settings) -> LegacyTokenVerifier:

@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from dns_api.db import queries
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
@@ -71,9 +73,12 @@ class RecordService:
 
     async def list_records(self, principal: Principal, page: Page) -> list[ManagedRecord]:
         """The page of records ``principal`` may read, newest first."""
-        async with self._db.transaction() as session:
-            rows = await queries.records_page(session, offset=page.offset, limit=page.size)
-            records = [_to_managed(row) for row in rows]
+        records = await self._db.run(
+            lambda session: [
+                _to_managed(row)
+                for row in queries.records_page(session, offset=page.offset, limit=page.size)
+            ]
+        )
         return [r for r in records if self._may(principal, Action.READ, r)]
 
     async def get_record(self, principal: Principal, record_id: int) -> ManagedRecord:
@@ -138,16 +143,20 @@ class RecordService:
         return (zone, name, type)
 
     async def _load(self, record_id: int) -> ManagedRecord:
-        async with self._db.transaction() as session:
-            row = await queries.record_by_id(session, record_id)
+        def load(session: Session) -> ManagedRecord:
+            row = queries.record_by_id(session, record_id)
             if row is None:
                 raise NotFound("Record not found")
             return _to_managed(row)
 
+        return await self._db.run(load)
+
     async def _find(self, zone: str, name: str, type: str) -> ManagedRecord | None:
-        async with self._db.transaction() as session:
-            rows = await queries.records_by_key(session, zone, name, type)
+        def find(session: Session) -> ManagedRecord | None:
+            rows = queries.records_by_key(session, zone, name, type)
             return _to_managed(rows[0]) if rows else None
+
+        return await self._db.run(find)
 
     async def _create_unlocked(self, principal: Principal, spec: RecordSpec) -> ManagedRecord:
         upstream = await self._provider.create_record(
@@ -176,10 +185,13 @@ class RecordService:
             created_by=principal.user,
             updated_by=principal.user,
         )
-        async with self._db.transaction() as session:
+
+        def insert(session: Session) -> ManagedRecord:
             session.add(row)
-            await session.flush()
+            session.flush()
             return _to_managed(row)
+
+        return await self._db.run(insert)
 
     async def _undo_create(self, zone: str, upstream_id: int) -> None:
         try:
@@ -215,8 +227,8 @@ class RecordService:
     async def _save_update(
         self, principal: Principal, record_id: int, upstream: ProviderRecord
     ) -> ManagedRecord:
-        async with self._db.transaction() as session:
-            row = await queries.record_by_id(session, record_id)
+        def save(session: Session) -> ManagedRecord:
+            row = queries.record_by_id(session, record_id)
             if row is None:
                 raise NotFound("Record not found")
             row.content = upstream.content
@@ -224,8 +236,10 @@ class RecordService:
             row.priority = upstream.priority
             row.updated_at = _now()
             row.updated_by = principal.user
-            await session.flush()
+            session.flush()
             return _to_managed(row)
+
+        return await self._db.run(save)
 
     async def _undo_update(self, record: ManagedRecord) -> None:
         try:
@@ -243,8 +257,11 @@ class RecordService:
             await self._provider.delete_record(record.zone, record.dnsimple_record_id)
         except UpstreamNotFound:
             log.info("DNSimple record %s was already gone", record.dnsimple_record_id)
-        async with self._db.transaction() as session:
-            row = await queries.record_by_id(session, record.id)
+
+        def remove(session: Session) -> None:
+            row = queries.record_by_id(session, record.id)
             if row is not None:
-                await session.delete(row)
+                session.delete(row)
+
+        await self._db.run(remove)
         return record

@@ -31,7 +31,7 @@ POSTGRES_TRIGGER = (
 @pytest.fixture
 def refuse(database_url: str) -> Iterator[Callable[[str], None]]:
     """``refuse("INSERT")`` makes the real database reject that kind of write."""
-    engine = create_engine(urls.sync_url(database_url))
+    engine = create_engine(urls.engine_url(database_url))
     events: list[str] = []
 
     def install(event: str) -> None:
