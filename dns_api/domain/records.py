@@ -76,7 +76,7 @@ def parse_type(raw: str) -> str | None:
 
 
 def parse_zone(raw: str, rules: ZoneRules) -> str | None:
-    value = names.normalize(raw)
+    value = names.normalize_or_none(raw)
     return value if value in rules.zones else None
 
 
@@ -129,7 +129,7 @@ def _check_key(
     zone_name = parse_zone(zone, rules)
     if zone_name is None:
         problems.add(fields.zone, "is not a zone managed by this service (see GET /domains)")
-    label = names.normalize(name)
+    label = names.normalize_or_none(name) or ""
     if not names.is_subdomain_label(label):
         problems.add(
             fields.name,
@@ -167,7 +167,7 @@ def _ipv4(content: str) -> tuple[str | None, str | None]:
 
 
 def _hostname(content: str) -> tuple[str | None, str | None]:
-    value = names.normalize(content)
+    value = names.normalize_or_none(content) or ""
     if names.is_hostname(value):
         return value, None
     return None, "must be a host name such as app.example.org for a CNAME record"

@@ -50,7 +50,9 @@ def test_every_problem_is_reported_at_once() -> None:
     assert set(problems) == {"domain_type", "domain", "subdomain", "to"}
 
 
-@pytest.mark.parametrize("name", ["www", "WWW", "Www.", "admin", "ADMIN", " admin "])
+@pytest.mark.parametrize(
+    "name", ["www", "WWW", "Www.", "admin", "ADMIN", " admin ", "ＷＷＷ", "w\u200bww", "ａｄｍｉｎ"]
+)
 def test_deny_list_is_case_insensitive(name: str) -> None:
     assert (
         "deny list"
@@ -59,7 +61,7 @@ def test_deny_list_is_case_insensitive(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["", "a.b", "-a", "a-", "a_b", "a b", "x" * 64, "ä", "*", "@", "%41", "a/b"]
+    "name", ["", "a.b", "-a", "a-", "a_b", "a b", "x" * 64, "*", "@", "%41", "a/b"]
 )
 def test_subdomain_must_be_one_dns_label(name: str) -> None:
     assert "subdomain" in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
@@ -87,6 +89,11 @@ def test_content_length_is_bounded() -> None:
         "at most"
         in problems_of(type="CNAME", zone="example.com", name="h", content="a" * 2000)["to"]
     )
+
+
+def test_non_ascii_names_become_a_labels() -> None:
+    spec = validate_record(RULES, type="A", zone="example.com", name="Bücher", content="192.0.2.1")
+    assert spec.name == "xn--bcher-kva"
 
 
 def test_path_fields_are_reported_as_parameters() -> None:
