@@ -51,7 +51,18 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["www", "WWW", "Www.", "admin", "ADMIN", " admin ", "ＷＷＷ", "w\u200bww", "ａｄｍｉｎ"]
+    "name",
+    [
+        "www",
+        "WWW",
+        "Www.",
+        "admin",
+        "ADMIN",
+        " admin ",
+        "\uff37\uff37\uff37",
+        "w\u200bww",
+        "\uff41\uff44\uff4d\uff49\uff4e",
+    ],
 )
 def test_deny_list_is_case_insensitive(name: str) -> None:
     assert (
