@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from dns_api import __version__
 from dns_api.api.errors import install_error_handlers
-from dns_api.api.routes import health, identity, records
+from dns_api.api.routes import health, identity, records, tokens
+from dns_api.api.source import SourceResolver
 from dns_api.db import migrate
 from dns_api.providers.base import DnsProvider
 from dns_api.services.container import Services, build_services
@@ -38,8 +39,9 @@ def create_app(
 
     app = FastAPI(title="dns-api", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
+    app.state.source_of = SourceResolver(settings.trusted_proxies)
     install_error_handlers(app)
-    for module in (health, identity, records):
+    for module in (health, identity, records, tokens):
         app.include_router(module.router)
     return app
 

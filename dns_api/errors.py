@@ -10,6 +10,7 @@ stable ``code`` that clients and tests can rely on; messages are for people.
     ├── PermissionDenied            403: authenticated, but not allowed
     ├── NotFound                    404: no such record (or route)
     ├── ValidationFailed            422: input broke one or more rules (every reason listed)
+    ├── TooManyFailures             429: too many failed authentications from one source
     ├── Conflict                    409: the change clashes with existing state
     │   └── UpstreamDrift           409: our row and DNSimple disagree (record gone upstream)
     ├── StorageUnavailable          503: the database could not be read or written
@@ -112,6 +113,18 @@ class ValidationFailed(DnsApiError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+class TooManyFailures(DnsApiError):
+    status = 429
+    code = "too_many_failures"
+    title = "Too many failed attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"Too many failed authentications from this address; retry in {retry_after} s."
+        )
 
 
 class UpstreamError(DnsApiError):

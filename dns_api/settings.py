@@ -8,6 +8,7 @@ built-in DNSimple emulator.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from pathlib import Path
@@ -51,9 +52,18 @@ class Settings(BaseSettings):
     dnsimple_base_url: str = "https://api.dnsimple.com"
     database_url: str = DEFAULT_DATABASE_URL
     port: int = Field(default=8000, ge=1, le=65535)
+    legacy_tokens: bool = True
+    trusted_proxies: CommaList = Field(default_factory=list)
+    auth_failure_limit: int = Field(default=10, ge=1, le=10000)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
 
-    @field_validator("valid_users", "dnsimple_domains", "blacklisted_subdomains", mode="before")
+    @field_validator(
+        "valid_users",
+        "dnsimple_domains",
+        "blacklisted_subdomains",
+        "trusted_proxies",
+        mode="before",
+    )
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_commas(value)
@@ -67,6 +77,14 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_names(cls, names: list[str]) -> list[str]:
         return list(dict.fromkeys(name.lower().rstrip(".") for name in names))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        try:
+            return [str(ipaddress.ip_network(v, strict=False)) for v in values]
+        except ValueError:
+            raise ValueError("must be a comma list of IP networks such as 10.0.0.0/8") from None
 
     @field_validator("dnsimple_account_id")
     @classmethod

@@ -28,12 +28,19 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def source_address(request: Request) -> str | None:
+    """Where the request came from (X-Forwarded-For only behind TRUSTED_PROXIES)."""
+    source: str | None = request.app.state.source_of(request)
+    return source
+
+
 async def current_principal(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials else None
-    return await services.authenticator.authenticate(token)
+    return await services.authenticator.authenticate(token, source_address(request))
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

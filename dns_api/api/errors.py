@@ -20,6 +20,7 @@ from dns_api.errors import (
     AuthenticationFailed,
     DnsApiError,
     FieldProblem,
+    TooManyFailures,
     UpstreamError,
     UpstreamRateLimited,
     UpstreamRejected,
@@ -66,6 +67,8 @@ def _headers(exc: DnsApiError, request: Request) -> dict[str, str] | None:
     if isinstance(exc, AuthenticationFailed):
         given = request.headers.get("authorization")
         return {"WWW-Authenticate": 'Bearer error="invalid_token"' if given else "Bearer"}
+    if isinstance(exc, TooManyFailures):
+        return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, UpstreamRateLimited) and exc.retry_after:
         return {"Retry-After": str(exc.retry_after)}
     return None

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -58,3 +68,26 @@ class RecordRow(Base):
         Index("ix_records_zone_name_type", "zone", "name", "type"),
         {"sqlite_autoincrement": True},  # ids are never reused after a delete
     )
+
+
+class TokenRow(Base):
+    """A scoped token: its grants and limits. The secret itself is never stored, only its hash."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    grants: Mapped[list[dict[str, list[str]]]] = mapped_column(JSON)
+    networks: Mapped[list[str]] = mapped_column(JSON)
+    can_mint: Mapped[bool] = mapped_column(Boolean)
+    lineage: Mapped[str] = mapped_column(String(255))  # "3/7/": the ids of the tokens it came from
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)

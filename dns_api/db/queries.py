@@ -25,3 +25,7 @@ def records_page(session: Session, *, offset: int, limit: int) -> Sequence[Recor
     """Newest first, as the original service listed them."""
     query = select(RecordRow).order_by(RecordRow.id.desc()).offset(offset).limit(limit)
     return session.scalars(query).all()
+
+
+def records_newest_first(session: Session) -> Sequence[RecordRow]:
+    return session.scalars(select(RecordRow).order_by(RecordRow.id.desc())).all()

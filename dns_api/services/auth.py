@@ -14,8 +14,10 @@ from typing import Protocol
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
-from dns_api.domain.policy import Principal, TokenKind
+from dns_api.domain.policy import Principal
 from dns_api.errors import AuthenticationFailed
+from dns_api.services.throttle import FailureThrottle
+from dns_api.services.tokens import PREFIX, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,8 @@ class TokenVerifier(Protocol):
         """Whether this verifier handles tokens shaped like ``token``."""
         ...
 
-    async def verify(self, token: str) -> Principal:
-        """The principal of ``token``; ``AuthenticationFailed`` with a reason otherwise."""
+    async def verify(self, token: str, source: str | None) -> Principal:
+        """The principal of ``token`` used from ``source``; ``AuthenticationFailed`` otherwise."""
         ...
 
 
@@ -47,14 +49,14 @@ class LegacyTokenVerifier:
     def claims(self, token: str) -> bool:
         return token.count(".") == 2
 
-    async def verify(self, token: str) -> Principal:
+    async def verify(self, token: str, source: str | None) -> Principal:
         payload = self._decode(token)
         username = payload.get("username")
         if not isinstance(username, str):
             raise AuthenticationFailed("legacy token without a username")
         if username not in self._users:
             raise AuthenticationFailed(f"legacy token for {username!r}, not in VALID_USERS")
-        return Principal(user=username, token_kind=TokenKind.LEGACY)
+        return Principal.legacy(username)
 
     def _decode(self, token: str) -> dict[str, object]:
         try:
@@ -80,25 +82,45 @@ class LegacyTokenVerifier:
             )
 
 
+class ScopedTokenVerifier:
+    """dns-api's own tokens (``dnsapi_...``): rows with grants, see ``services.tokens``."""
+
+    def __init__(self, tokens: TokenService) -> None:
+        self._tokens = tokens
+
+    def claims(self, token: str) -> bool:
+        return token.startswith(PREFIX)
+
+    async def verify(self, token: str, source: str | None) -> Principal:
+        return await self._tokens.principal_for(token, source)
+
+
 class Authenticator:
-    """Turns a bearer token into a ``Principal`` through the first verifier that claims it."""
+    """Turns a bearer token into a ``Principal`` through the first verifier that claims it.
 
-    def __init__(self, verifiers: Sequence[TokenVerifier]) -> None:
+    Repeated failures from one source are slowed down by ``throttle`` (429 with Retry-After).
+    """
+
+    def __init__(self, verifiers: Sequence[TokenVerifier], throttle: FailureThrottle) -> None:
         self._verifiers = verifiers
+        self._throttle = throttle
 
-    async def authenticate(self, token: str | None) -> Principal:
+    async def authenticate(self, token: str | None, source: str | None = None) -> Principal:
+        self._throttle.check(source)
         try:
-            return await self._authenticate(token)
+            return await self._authenticate(token, source)
         except AuthenticationFailed as exc:
-            log.info("authentication failed: %s", exc.reason)
+            log.info("authentication failed from %s: %s", source, exc.reason)
+            if token:
+                self._throttle.record_failure(source)
             raise
 
-    async def _authenticate(self, token: str | None) -> Principal:
+    async def _authenticate(self, token: str | None, source: str | None) -> Principal:
         if not token:
             raise AuthenticationFailed("no bearer token")
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthenticationFailed("token too long")
         for verifier in self._verifiers:
             if verifier.claims(token):
-                return await verifier.verify(token)
-        raise AuthenticationFailed("token of no known kind")
+                return await verifier.verify(token, source)
+        raise AuthenticationFailed("token of no known kind (or legacy tokens are off)")

@@ -8,8 +8,15 @@ from dns_api.db.database import Database
 from dns_api.domain.records import ZoneRules
 from dns_api.providers.base import DnsProvider
 from dns_api.providers.dnsimple import DnsimpleClient
-from dns_api.services.auth import Authenticator, LegacyTokenVerifier
+from dns_api.services.auth import (
+    Authenticator,
+    LegacyTokenVerifier,
+    ScopedTokenVerifier,
+    TokenVerifier,
+)
 from dns_api.services.records import RecordService
+from dns_api.services.throttle import FailureThrottle
+from dns_api.services.tokens import TokenService
 from dns_api.settings import Settings
 
 
@@ -21,6 +28,7 @@ class Services:
     provider: DnsProvider
     authenticator: Authenticator
     records: RecordService
+    tokens: TokenService
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -42,6 +50,10 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
             account_id=settings.dnsimple_account_id or "",
             token=token.get_secret_value() if token else "",
         )
+    tokens = TokenService(database)
+    verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]
+    if settings.legacy_tokens:
+        verifiers.append(legacy_verifier(settings))
     return Services(
         settings=settings,
         rules=ZoneRules.build(
@@ -49,6 +61,7 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
         ),
         database=database,
         provider=provider,
-        authenticator=Authenticator([legacy_verifier(settings)]),
+        authenticator=Authenticator(verifiers, FailureThrottle(settings.auth_failure_limit)),
         records=RecordService(database, provider),
+        tokens=tokens,
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dns_api.db import queries
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
-from dns_api.domain.policy import Action, Principal, authorize, decide
+from dns_api.domain.policy import Action, Principal, authorize, decide, reads_everything
 from dns_api.domain.records import ManagedRecord, RecordSpec, validate_content
 from dns_api.errors import (
     Conflict,
@@ -73,13 +73,18 @@ class RecordService:
 
     async def list_records(self, principal: Principal, page: Page) -> list[ManagedRecord]:
         """The page of records ``principal`` may read, newest first."""
-        records = await self._db.run(
-            lambda session: [
-                _to_managed(row)
-                for row in queries.records_page(session, offset=page.offset, limit=page.size)
-            ]
+        if reads_everything(principal):
+            return await self._db.run(
+                lambda session: [
+                    _to_managed(row)
+                    for row in queries.records_page(session, offset=page.offset, limit=page.size)
+                ]
+            )
+        rows = await self._db.run(
+            lambda session: [_to_managed(row) for row in queries.records_newest_first(session)]
         )
-        return [r for r in records if self._may(principal, Action.READ, r)]
+        readable = [r for r in rows if self._may(principal, Action.READ, r)]
+        return readable[page.offset : page.offset + page.size]
 
     async def get_record(self, principal: Principal, record_id: int) -> ManagedRecord:
         """One record by dns-api id; ``NotFound`` also when the caller may not read it."""

@@ -82,4 +82,4 @@ def test_list_parameters(client: TestClient, auth: Auth, number: str, size: str)
 )
 def test_authorization_header(client: TestClient, header: str) -> None:
     response = client.get("/whoami", headers={"Authorization": header})
-    assert response.status_code == 401
+    assert response.status_code in (401, 429)  # 429 once this source failed too often

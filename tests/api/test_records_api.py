@@ -158,6 +158,7 @@ class TestReadAndList:
             ("page[number]=0&page[size]=100", 1, 100),
             ("page[number]=-3&page[size]=10", 1, 10),
             ("page[number]=7", 7, 30),
+            ("page[number]=99999999999999999999999", 1, 30),
         ],
     )
     def test_out_of_range_pagination_falls_back(

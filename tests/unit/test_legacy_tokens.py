@@ -11,6 +11,7 @@ from itsdangerous import JSONWebSignatureSerializer
 
 from dns_api.errors import AuthenticationFailed
 from dns_api.services.auth import Authenticator, LegacyTokenVerifier
+from dns_api.services.throttle import FailureThrottle
 
 SECRET = "a-deployment-secret-long-enough-for-hs512-" + "0123456789abcdef" * 2
 SHORT_SECRET = "an-old-deployment-secret-of-40-characters"
@@ -22,7 +23,7 @@ def b64(data: dict[str, object]) -> str:
 
 @pytest.fixture
 def authenticator() -> Authenticator:
-    return Authenticator([LegacyTokenVerifier(SECRET, ["alice"])])
+    return Authenticator([LegacyTokenVerifier(SECRET, ["alice"])], FailureThrottle(1000))
 
 
 @pytest.mark.anyio
@@ -38,7 +39,7 @@ async def test_token_made_by_the_original_itsdangerous_serializer_is_accepted(
 async def test_keys_shorter_than_64_bytes_keep_working() -> None:
     token = JSONWebSignatureSerializer(SHORT_SECRET).dumps({"username": "alice"}).decode()
     verifier = LegacyTokenVerifier(SHORT_SECRET, ["alice"])
-    assert (await Authenticator([verifier]).authenticate(token)).user == "alice"
+    assert (await Authenticator([verifier], FailureThrottle()).authenticate(token)).user == "alice"
     assert verifier.issue("alice") == token
 
 
@@ -79,4 +80,6 @@ async def test_bad_tokens_are_refused(authenticator: Authenticator, token: str |
 async def test_a_user_removed_from_valid_users_loses_access() -> None:
     token = LegacyTokenVerifier(SECRET, ["alice"]).issue("alice")
     with pytest.raises(AuthenticationFailed):
-        await Authenticator([LegacyTokenVerifier(SECRET, ["bob"])]).authenticate(token)
+        await Authenticator([LegacyTokenVerifier(SECRET, ["bob"])], FailureThrottle()).authenticate(
+            token
+        )

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from dns_api.api.deps import PrincipalDep, ServicesDep
 from dns_api.api.envelope import reply
+from dns_api.api.routes.tokens import principal_json
 
 router = APIRouter(tags=["identity"])
 
@@ -15,7 +16,7 @@ router = APIRouter(tags=["identity"])
 @router.get("/whoami", summary="The authenticated user")
 @router.post("/whoami", summary="The authenticated user (alias of GET)")
 async def whoami(principal: PrincipalDep) -> JSONResponse:
-    return reply({"id": principal.user, "type": "user", "token_kind": str(principal.token_kind)})
+    return reply({"id": principal.user, "type": "user", "token": principal_json(principal)})
 
 
 @router.get("/domains", summary="Zones that can be managed, and denied subdomains")

@@ -24,6 +24,7 @@ router = APIRouter(prefix="/records", tags=["records"])
 
 PATH_FIELDS = FieldNames(location="path")
 DEFAULT_PAGE_SIZE = 30
+MAX_PAGE_NUMBER = 1_000_000
 RECORD_REPLY: dict[int | str, dict[str, Any]] = {200: {"model": RecordReply}}
 
 
@@ -39,7 +40,7 @@ def page_from(number: str | None, size: str | None) -> Page:
     page_number = _int_or(number, 1)
     page_size = _int_or(size, DEFAULT_PAGE_SIZE)
     return Page(
-        number=page_number if page_number >= 1 else 1,
+        number=page_number if 1 <= page_number <= MAX_PAGE_NUMBER else 1,
         size=page_size if 10 <= page_size <= 100 else DEFAULT_PAGE_SIZE,
     )
 

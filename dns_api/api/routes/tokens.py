@@ -1,0 +1,120 @@
+"""``/tokens``: mint a narrower token from this one, list and revoke the tokens it manages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body, read_json_object
+from dns_api.api.envelope import reply
+from dns_api.api.schemas import timestamp
+from dns_api.domain.policy import Principal
+from dns_api.domain.token_spec import token_request
+from dns_api.errors import NotFound
+from dns_api.services.tokens import TokenInfo, utc_now
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+class TokenCreateBody(BaseModel):
+    """A new token: a subset of the calling token's grants, lifetime and networks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: StrictStr = Field(min_length=1, max_length=100, examples=["preview pr-42"])
+    grants: list[Any] = Field(
+        examples=[
+            [
+                {
+                    "zones": ["example.com"],
+                    "names": ["pr-42"],
+                    "types": ["CNAME"],
+                    "actions": ["create", "update", "delete"],
+                }
+            ]
+        ]
+    )
+    expires: StrictStr | None = Field(default=None, max_length=40, examples=["1h"])
+    cidrs: list[StrictStr] = Field(default_factory=list, max_length=20)
+    can_mint: StrictBool = False
+
+
+def _when(moment: datetime | None) -> str | None:
+    return timestamp(moment) if moment else None
+
+
+def token_json(info: TokenInfo, now: datetime | None = None) -> dict[str, Any]:
+    """A token as shown to people and scripts: never its secret."""
+    now = now or utc_now()
+    status = "active"
+    if info.revoked_at is not None:
+        status = "revoked"
+    elif info.expires_at is not None and info.expires_at <= now:
+        status = "expired"
+    return {
+        "id": info.id,
+        "type": "token",
+        "name": info.name,
+        "owner": info.owner,
+        "status": status,
+        "grants": [g.to_json() for g in info.grants],
+        "cidrs": list(info.networks),
+        "can_mint": info.can_mint,
+        "created": timestamp(info.created_at),
+        "created_by": info.created_by,
+        "expires": _when(info.expires_at),
+        "revoked": _when(info.revoked_at),
+        "last_used": _when(info.last_used_at),
+    }
+
+
+def principal_json(principal: Principal) -> dict[str, Any]:
+    return {
+        "id": principal.token_id,
+        "kind": str(principal.token_kind),
+        "name": principal.token_name,
+        "grants": [g.to_json() for g in principal.grants],
+        "cidrs": list(principal.networks),
+        "can_mint": principal.can_mint,
+        "expires": _when(principal.expires_at),
+    }
+
+
+@router.post(
+    "", status_code=201, summary="Mint a narrower token", openapi_extra=body_schema(TokenCreateBody)
+)
+async def create_token(
+    request: Request, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    body = parse_body(TokenCreateBody, await read_json_object(request))
+    spec = token_request(
+        grants=body.grants,
+        expires=body.expires,
+        networks=body.cidrs,
+        can_mint=body.can_mint,
+        rules=services.rules,
+        now=utc_now(),
+    )
+    issued = await services.tokens.mint_for(principal, name=body.name, request=spec)
+    data = {**token_json(issued.info), "token": issued.secret}
+    return reply(data, status=201)
+
+
+@router.get("", summary="Tokens this token manages")
+async def list_tokens(principal: PrincipalDep, services: ServicesDep) -> JSONResponse:
+    now = utc_now()
+    return reply([token_json(t, now) for t in await services.tokens.list_for(principal)])
+
+
+@router.delete("/{token_id}", summary="Revoke a token this token manages")
+async def revoke_token(
+    token_id: str, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    if not token_id.isdigit() or len(token_id) > 18:
+        raise NotFound(f"Token {token_id} not found")
+    info = await services.tokens.revoke(int(token_id), by=principal.user, principal=principal)
+    return reply(token_json(info))

@@ -1,0 +1,278 @@
+"""Scoped tokens: minting, listing, revoking, rotating, and turning a secret into a Principal.
+
+A token is a row: its grants, owner, expiry, networks and revocation are read on every use, so a
+revocation or an expiry takes effect on the next request on every instance sharing the database.
+The secret (``dnsapi_`` + 256 random bits) is shown once; only its SHA-256 is stored. Lookups go
+by that hash, and the stored hash is compared in constant time (against a dummy for an unknown
+token), so an unknown token costs what a known one does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from dns_api.db.database import Database
+from dns_api.db.models import TokenRow
+from dns_api.domain.delegation import TokenRequest, excess
+from dns_api.domain.policy import Grant, Principal, TokenKind
+from dns_api.errors import AuthenticationFailed, NotFound, PermissionDenied
+
+PREFIX = "dnsapi_"
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+_DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def new_secret() -> str:
+    return PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def grants_from_json(raw: Sequence[dict[str, Any]]) -> tuple[Grant, ...]:
+    return tuple(
+        Grant.build(zones=g["zones"], names=g["names"], types=g["types"], actions=g["actions"])
+        for g in raw
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as listed: everything but the secret."""
+
+    id: int
+    name: str
+    owner: str
+    grants: tuple[Grant, ...]
+    networks: tuple[str, ...]
+    can_mint: bool
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, row: TokenRow) -> TokenInfo:
+        return cls(
+            id=row.id,
+            name=row.name,
+            owner=row.owner,
+            grants=grants_from_json(row.grants),
+            networks=tuple(row.networks),
+            can_mint=row.can_mint,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            last_used_at=row.last_used_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token and its secret, which is shown this once."""
+
+    info: TokenInfo
+    secret: str
+
+
+def _in_networks(source: str | None, networks: Sequence[str]) -> bool:
+    if not networks:
+        return True
+    if source is None:
+        return False
+    try:
+        address = ipaddress.ip_address(source)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n) for n in networks)
+
+
+class TokenService:
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def mint(
+        self, *, name: str, owner: str, request: TokenRequest, created_by: str
+    ) -> IssuedToken:
+        """Create a token (server side: the CLI). Its grants are already validated."""
+        return await self._insert(name, owner, request, created_by, lineage="")
+
+    async def mint_for(self, parent: Principal, *, name: str, request: TokenRequest) -> IssuedToken:
+        """Create a token for ``parent``'s owner, holding no more than ``parent`` holds."""
+        if not parent.can_mint:
+            raise PermissionDenied(
+                "this token may not mint tokens (it lacks the tokens permission)"
+            )
+        problems = excess(request, parent)
+        if problems:
+            raise PermissionDenied("the new token would exceed this token: " + "; ".join(problems))
+        lineage = (
+            ""
+            if parent.token_id is None
+            else f"{await self._lineage(parent.token_id)}{parent.token_id}/"
+        )
+        return await self._insert(name, parent.user, request, _actor(parent), lineage)
+
+    async def list_all(self) -> list[TokenInfo]:
+        return await self._db.run(
+            lambda s: [TokenInfo.of(r) for r in s.scalars(select(TokenRow).order_by(TokenRow.id))]
+        )
+
+    async def list_for(self, principal: Principal) -> list[TokenInfo]:
+        """The tokens ``principal`` manages: its user's (legacy), or itself and what it minted."""
+        query = select(TokenRow).order_by(TokenRow.id)
+        if principal.token_kind is TokenKind.LEGACY:
+            query = query.where(TokenRow.owner == principal.user)
+        else:
+            query = query.where(
+                self._managed_by(principal, await self._lineage(principal.token_id))
+            )
+        return await self._db.run(lambda s: [TokenInfo.of(r) for r in s.scalars(query)])
+
+    async def revoke(
+        self, token_id: int, *, by: str, principal: Principal | None = None
+    ) -> TokenInfo:
+        """Revoke a token (idempotent). With ``principal``, only one it manages (else 404)."""
+        scope = None
+        if principal is not None:
+            scope = (
+                principal,
+                await self._lineage(principal.token_id) if principal.token_id else "",
+            )
+
+        def revoke(session: Session) -> TokenInfo:
+            row = self._row(session, token_id, scope)
+            if row.revoked_at is None:
+                row.revoked_at, row.revoked_by = self._clock(), by
+            return TokenInfo.of(row)
+
+        return await self._db.run(revoke)
+
+    async def rotate(self, token_id: int) -> IssuedToken:
+        """A new secret for the same token; the old secret stops working at once."""
+        secret = new_secret()
+
+        def rotate(session: Session) -> TokenInfo:
+            row = self._row(session, token_id, None)
+            if row.revoked_at is not None:
+                raise PermissionDenied("a revoked token cannot be rotated")
+            row.secret_hash = hash_secret(secret)
+            return TokenInfo.of(row)
+
+        return IssuedToken(await self._db.run(rotate), secret)
+
+    async def principal_for(self, secret: str, source: str | None) -> Principal:
+        """The principal of ``secret``; ``AuthenticationFailed`` with the reason otherwise."""
+        digest = hash_secret(secret)
+        now = self._clock()
+
+        def lookup(session: Session) -> Principal:
+            row = session.scalars(select(TokenRow).where(TokenRow.secret_hash == digest)).first()
+            stored = row.secret_hash if row is not None else _DUMMY_HASH
+            if not hmac.compare_digest(stored, digest) or row is None:
+                raise AuthenticationFailed("unknown scoped token")
+            self._check_usable(row, source, now)
+            if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+                row.last_used_at = now
+            return self._principal(row)
+
+        return await self._db.run(lookup)
+
+    @staticmethod
+    def _check_usable(row: TokenRow, source: str | None, now: datetime) -> None:
+        if row.revoked_at is not None:
+            raise AuthenticationFailed(f"token {row.id} was revoked")
+        if row.expires_at is not None and row.expires_at <= now:
+            raise AuthenticationFailed(f"token {row.id} expired")
+        if not _in_networks(source, row.networks):
+            raise AuthenticationFailed(f"token {row.id} used from {source}, outside its networks")
+
+    @staticmethod
+    def _principal(row: TokenRow) -> Principal:
+        return Principal(
+            user=row.owner,
+            token_kind=TokenKind.SCOPED,
+            grants=grants_from_json(row.grants),
+            token_id=row.id,
+            token_name=row.name,
+            expires_at=row.expires_at,
+            can_mint=row.can_mint,
+            networks=tuple(row.networks),
+        )
+
+    async def _insert(
+        self, name: str, owner: str, request: TokenRequest, created_by: str, lineage: str
+    ) -> IssuedToken:
+        secret = new_secret()
+        row = TokenRow(
+            name=name,
+            owner=owner,
+            secret_hash=hash_secret(secret),
+            grants=[g.to_json() for g in request.grants],
+            networks=list(request.networks),
+            can_mint=request.can_mint,
+            lineage=lineage,
+            created_at=self._clock(),
+            created_by=created_by,
+            expires_at=request.expires_at,
+        )
+
+        def insert(session: Session) -> TokenInfo:
+            session.add(row)
+            session.flush()
+            return TokenInfo.of(row)
+
+        return IssuedToken(await self._db.run(insert), secret)
+
+    async def _lineage(self, token_id: int | None) -> str:
+        if token_id is None:
+            return ""
+        return await self._db.run(
+            lambda s: s.scalar(select(TokenRow.lineage).where(TokenRow.id == token_id)) or ""
+        )
+
+    @staticmethod
+    def _managed_by(principal: Principal, lineage: str) -> Any:
+        own_path = f"{lineage}{principal.token_id}/"
+        return or_(TokenRow.id == principal.token_id, TokenRow.lineage.startswith(own_path))
+
+    def _row(
+        self, session: Session, token_id: int, scope: tuple[Principal, str] | None
+    ) -> TokenRow:
+        query = select(TokenRow).where(TokenRow.id == token_id)
+        if scope is not None:
+            principal, lineage = scope
+            if principal.token_kind is TokenKind.LEGACY:
+                query = query.where(TokenRow.owner == principal.user)
+            else:
+                query = query.where(self._managed_by(principal, lineage))
+        row = session.scalars(query).first()
+        if row is None:
+            raise NotFound(f"Token {token_id} not found")
+        return row
+
+
+def _actor(principal: Principal) -> str:
+    if principal.token_id is None:
+        return principal.user
+    return f"{principal.user} (token {principal.token_id})"
