@@ -1,14 +1,34 @@
-"""``dns-api token``: the original service's tokens."""
+"""``dns-api token``: scoped tokens (create, list, revoke, rotate) and the original tokens (print).
+
+These commands work on the server's database directly; the HTTP API offers the same to a token
+that holds the ``tokens`` permission.
+"""
 
 from __future__ import annotations
 
-import typer
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dns_api.api.routes.tokens import token_json
 from dns_api.cli.common import fail, settings_or_exit
+from dns_api.db import migrate
+from dns_api.db.database import Database
+from dns_api.domain.delegation import TokenRequest
+from dns_api.domain.records import ZoneRules
+from dns_api.domain.token_spec import token_request
+from dns_api.errors import DnsApiError, ValidationFailed
 from dns_api.services.container import legacy_verifier
+from dns_api.services.tokens import IssuedToken, TokenService, utc_now
 from dns_api.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
+T = TypeVar("T")
 
 
 def token_lines(settings: Settings) -> list[str]:
@@ -19,9 +39,149 @@ def token_lines(settings: Settings) -> list[str]:
 
 @app.command("print")
 def print_tokens() -> None:
-    """Print a token for each user in VALID_USERS (signed with SECRET_KEY)."""
+    """Print the original kind of token for each user in VALID_USERS (signed with SECRET_KEY)."""
     settings = settings_or_exit()
     if not settings.valid_users:
         fail("VALID_USERS is empty: list the users that may hold tokens", 2)
     for line in token_lines(settings):
         typer.echo(line)
+
+
+def _with_tokens(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
+    migrate.upgrade(settings.database_url)
+    database = Database(settings.database_url)
+
+    async def run() -> T:
+        return await work(TokenService(database))
+
+    try:
+        return asyncio.run(run())
+    except ValidationFailed as exc:
+        fail("; ".join(f"--{p.field.split('/')[-1]}: {p.message}" for p in exc.problems), 2)
+    except DnsApiError as exc:
+        fail(exc.detail)
+    finally:
+        database.dispose()
+
+
+def _split(values: list[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _show_secret(issued: IssuedToken) -> None:
+    typer.echo(f"token {issued.info.id} ({issued.info.name}) for {issued.info.owner}:")
+    typer.echo(issued.secret)
+    typer.echo("Store it now: it is not shown again.", err=True)
+
+
+@app.command("create")
+def create(
+    owner: Annotated[str, typer.Option(help="The user the token acts for.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. ci-previews.")],
+    zone: Annotated[list[str], typer.Option(help="Zone(s) or '*' (repeatable, or commas).")],
+    name_pattern: Annotated[
+        list[str], typer.Option(help="Name pattern(s): '@', 'pr-*', '_acme-challenge.**', '**'.")
+    ],
+    type: Annotated[list[str], typer.Option("--type", help="Record type(s) or '*'.")],
+    action: Annotated[list[str], typer.Option(help="read, create, update, delete (commas).")],
+    expires: Annotated[str | None, typer.Option(help="Lifetime (1h, 30d) or ISO time.")] = None,
+    cidr: Annotated[list[str] | None, typer.Option(help="Allowed source network(s).")] = None,
+    can_mint: Annotated[
+        bool, typer.Option(help="May mint narrower tokens via POST /tokens.")
+    ] = False,
+) -> None:
+    """Create a scoped token holding one grant; prints the secret once."""
+    settings = settings_or_exit()
+    if not name.strip() or len(name) > 100:
+        fail("--name: must be 1 to 100 characters", 2)
+    grant = {
+        "zones": _split(zone),
+        "names": _split(name_pattern),
+        "types": _split(type),
+        "actions": _split(action),
+    }
+    rules = ZoneRules.build(settings.dnsimple_domains, settings.blacklisted_subdomains, 60)
+    request = _parse(rules, grant, expires, _split(cidr or []), can_mint)
+    issued = _with_tokens(
+        settings, lambda t: t.mint(name=name, owner=owner, request=request, created_by="cli")
+    )
+    _show_secret(issued)
+
+
+def _parse(
+    rules: ZoneRules,
+    grant: dict[str, list[str]],
+    expires: str | None,
+    cidrs: list[str],
+    can_mint: bool,
+) -> TokenRequest:
+    try:
+        return token_request(
+            grants=[grant],
+            expires=expires,
+            networks=cidrs,
+            can_mint=can_mint,
+            rules=rules,
+            now=utc_now(),
+        )
+    except ValidationFailed as exc:
+        fail("; ".join(f"--{_option(p.field)}: {p.message}" for p in exc.problems), 2)
+
+
+def _option(field: str) -> str:
+    last = field.split("/")[-1]
+    return {
+        "zones": "zone",
+        "names": "name-pattern",
+        "types": "type",
+        "actions": "action",
+        "cidrs": "cidr",
+    }.get(last, last)
+
+
+def _grants_text(grants: list[dict[str, list[str]]]) -> str:
+    lines = []
+    for g in grants:
+        what = " ".join(",".join(g[part]) for part in ("actions", "types", "names"))
+        lines.append(f"{what} in {','.join(g['zones'])}")
+    return "\n".join(lines)
+
+
+@app.command("list")
+def list_tokens(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """Every scoped token (never the secrets)."""
+    settings = settings_or_exit()
+    now = utc_now()
+    tokens = [token_json(t, now) for t in _with_tokens(settings, lambda t: t.list_all())]
+    if as_json:
+        typer.echo(json.dumps(tokens, indent=2))
+        return
+    table = Table("id", "name", "owner", "grants", "expires", "last used", "status")
+    for t in tokens:
+        table.add_row(
+            str(t["id"]),
+            t["name"],
+            t["owner"],
+            _grants_text(t["grants"]),
+            t["expires"] or "never",
+            t["last_used"] or "never",
+            t["status"],
+        )
+    Console(width=160).print(table)
+
+
+@app.command("revoke")
+def revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see list).")]) -> None:
+    """Revoke a token: it stops working on the next request, on every instance."""
+    settings = settings_or_exit()
+    info = _with_tokens(settings, lambda t: t.revoke(token_id, by="cli"))
+    typer.echo(f"token {info.id} ({info.name}) revoked")
+
+
+@app.command("rotate")
+def rotate(token_id: Annotated[int, typer.Argument(help="The token's id (see list).")]) -> None:
+    """Give a token a new secret (same grants); the old secret stops working at once."""
+    settings = settings_or_exit()
+    _show_secret(_with_tokens(settings, lambda t: t.rotate(token_id)))
