@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -68,10 +69,8 @@ async def lookups(
         await service.principal_for(secret, "127.0.0.1")
         known.append(time.perf_counter() - began)
         began = time.perf_counter()
-        try:
+        with contextlib.suppress(AuthenticationFailed):
             await service.principal_for(new_secret(), "127.0.0.1")
-        except AuthenticationFailed:
-            pass
         unknown.append(time.perf_counter() - began)
     return known, unknown
 
@@ -157,7 +156,7 @@ def serve_and_measure(database_url: str, tokens: dict[str, str], seconds: int) -
                 time.sleep(0.1)
         measure = throughput_wrk if shutil.which("wrk") else throughput_python
         results = {}
-        for round_ in range(2):  # interleaved, so drift hits both kinds alike
+        for _round in range(2):  # interleaved, so drift hits both kinds alike
             for kind, token in tokens.items():
                 results.setdefault(kind, []).append(measure(url, token, seconds))
         return {kind: statistics.median(values) for kind, values in results.items()}
@@ -205,9 +204,8 @@ def main() -> None:
     tool = "wrk -t2 -c16" if shutil.which("wrk") else "python client, 16 concurrent"
     print(f"GET /whoami throughput ({tool}, median of 2 interleaved runs of {options.seconds} s):")
     print(f"  legacy token: {rates['legacy']:8.0f} req/s")
-    print(
-        f"  scoped token: {rates['scoped']:8.0f} req/s   ({rates['scoped'] / rates['legacy']:.2f}x legacy)"
-    )
+    ratio = rates["scoped"] / rates["legacy"]
+    print(f"  scoped token: {rates['scoped']:8.0f} req/s   ({ratio:.2f}x legacy)")
 
 
 if __name__ == "__main__":

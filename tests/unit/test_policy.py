@@ -1,4 +1,4 @@
-"""Authorization as values: grants, name patterns, ``decide`` and ``authorize`` (pure domain code)."""
+"""Authorization as values: grants, name patterns, ``decide``, ``authorize`` (pure domain)."""
 
 from __future__ import annotations
 
@@ -517,8 +517,12 @@ def test_expanded_names_match_their_pattern(pattern: str, data: st.DataObject) -
 @settings(max_examples=200)
 @given(inner=patterns, data=st.data())
 def test_covers_is_sound(inner: str, data: st.DataObject) -> None:
-    outer = data.draw(
-        st.one_of(patterns, st.just(generalise(data, inner, ("keep", "star", "affix", "run"))))
+    # Mostly generalisations of ``inner`` (which it often covers), sometimes any pattern.
+    random_outer = data.draw(st.integers(0, 3)) == 0
+    outer = (
+        data.draw(patterns)
+        if random_outer
+        else generalise(data, inner, ("keep", "star", "affix", "run"))
     )
     outer_pattern, inner_pattern = NamePattern.parse(outer), NamePattern.parse(inner)
     assume(outer_pattern.covers(inner_pattern))
@@ -560,15 +564,20 @@ def test_covers_examples(outer: str, inner: str, expected: bool) -> None:
 ZONES = [ZONE, OTHER_ZONE, "any.test"]
 TYPES = ["A", "TXT", "CNAME", "MX"]
 
-grants = st.builds(
-    lambda zones, names, types, actions: grant(
-        zones=zones, names=names, types=types, actions=actions
-    ),
-    st.lists(st.sampled_from([*ZONES, ANY]), min_size=1, max_size=2),
-    st.lists(patterns, min_size=1, max_size=2),
-    st.lists(st.sampled_from([*TYPES, ANY]), min_size=1, max_size=2),
-    st.lists(st.sampled_from(sorted(Action)), max_size=3),
-)
+
+def grants_from(zones: Sequence[str], types: Sequence[str]) -> st.SearchStrategy[Grant]:
+    return st.builds(
+        lambda zones, names, types, actions: grant(
+            zones=zones, names=names, types=types, actions=actions
+        ),
+        st.lists(st.sampled_from(zones), min_size=1, max_size=2),
+        st.lists(patterns, min_size=1, max_size=2),
+        st.lists(st.sampled_from(types), min_size=1, max_size=2),
+        st.lists(st.sampled_from(sorted(Action)), max_size=3),
+    )
+
+
+grants = grants_from([*ZONES, ANY], [*TYPES, ANY])
 requests = st.tuples(
     st.sampled_from(sorted(Action)),
     st.sampled_from(ZONES),
@@ -604,22 +613,20 @@ def test_decide_never_allows_an_action_no_grant_holds(
 
 
 @settings(max_examples=200)
-@given(held=st.lists(grants, max_size=3), request=requests)
+@given(held=st.lists(grants_from([*ZONES, ANY], TYPES), max_size=3), request=requests)
 def test_decide_never_allows_a_type_no_grant_holds(
     held: list[Grant], request: tuple[Action, str, str, str]
 ) -> None:
     action, zone, name, _ = request
-    assume(all(ANY not in g.types for g in held))
     for type in set(TYPES) - set().union(*(g.types for g in held)):
         assert not decide(scoped(*held), action, zone, name, type).allowed
 
 
 @settings(max_examples=200)
-@given(held=st.lists(grants, max_size=3), request=requests)
+@given(held=st.lists(grants_from(ZONES, [*TYPES, ANY]), max_size=3), request=requests)
 def test_decide_never_allows_a_zone_no_grant_holds(
     held: list[Grant], request: tuple[Action, str, str, str]
 ) -> None:
     action, _, name, type = request
-    assume(all(ANY not in g.zones for g in held))
     for zone in set(ZONES) - set().union(*(g.zones for g in held)):
         assert not decide(scoped(*held), action, zone, name, type).allowed
