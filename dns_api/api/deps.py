@@ -40,7 +40,9 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials else None
-    return await services.authenticator.authenticate(token, source_address(request))
+    principal = await services.authenticator.authenticate(token, source_address(request))
+    request.state.principal = principal  # for the log line of a denial
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

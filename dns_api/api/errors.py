@@ -20,6 +20,7 @@ from dns_api.errors import (
     AuthenticationFailed,
     DnsApiError,
     FieldProblem,
+    PermissionDenied,
     TooManyFailures,
     UpstreamError,
     UpstreamRateLimited,
@@ -78,6 +79,10 @@ async def handle_dns_api_error(request: Request, exc: Exception) -> JSONResponse
     assert isinstance(exc, DnsApiError)
     if isinstance(exc, UpstreamError):
         log.warning("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc.detail)
+    elif isinstance(exc, PermissionDenied):
+        principal = getattr(request.state, "principal", None)
+        who = f"{principal.user} token {principal.token_id}" if principal else "?"
+        log.info("denied %s %s to %s: %s", request.method, request.url.path, who, exc.detail)
     return error_reply(exc.status, _items(exc), _headers(exc, request))
 
 

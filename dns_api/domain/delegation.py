@@ -78,7 +78,7 @@ def excess(request: TokenRequest, parent: Principal) -> list[str]:
         request.expires_at is None or request.expires_at > parent.expires_at
     ):
         limit = f"{parent.expires_at:%Y-%m-%dT%H:%M:%SZ}"
-        problems.append(f"expires_at: must be no later than this token's expiry {limit}")
+        problems.append(f"expires: must be no later than this token's expiry {limit}")
     if not _networks_within(request.networks, parent.networks):
         problems.append(
             "cidrs: must lie within this token's networks " + ", ".join(parent.networks)

@@ -1,0 +1,35 @@
+"""Which address a request is attributed to: X-Forwarded-For only behind a trusted proxy."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.requests import Request
+
+from dns_api.api.source import SourceResolver
+
+
+def request(peer: str, forwarded: str | None = None) -> Request:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return Request({"type": "http", "client": (peer, 50000), "headers": headers})
+
+
+@pytest.mark.parametrize(
+    ("trusted", "peer", "forwarded", "expected"),
+    [
+        ([], "198.51.100.7", "203.0.113.9", "198.51.100.7"),
+        (["10.0.0.0/8"], "198.51.100.7", "203.0.113.9", "198.51.100.7"),
+        (["10.0.0.0/8"], "10.1.2.3", "203.0.113.9", "203.0.113.9"),
+        (["10.0.0.0/8"], "10.1.2.3", "203.0.113.9, 10.9.9.9", "203.0.113.9"),
+        (["10.0.0.0/8"], "10.1.2.3", "1.1.1.1, 203.0.113.9", "203.0.113.9"),
+        (["10.0.0.0/8"], "10.1.2.3", None, "10.1.2.3"),
+        (
+            ["10.0.0.0/8", "2001:db8::/32"],
+            "2001:db8::1",
+            "2001:db8:ffff::5, 2001:db8::2",
+            "2001:db8:ffff::5",
+        ),
+        (["10.0.0.0/8"], "10.1.2.3", "not-an-ip", "not-an-ip"),
+    ],
+)
+def test_source(trusted: list[str], peer: str, forwarded: str | None, expected: str) -> None:
+    assert SourceResolver(trusted)(request(peer, forwarded)) == expected
