@@ -25,8 +25,8 @@ def request(peer: str, forwarded: str | None = None) -> Request:
         (
             ["10.0.0.0/8", "2001:db8::/32"],
             "2001:db8::1",
-            "2001:db8:ffff::5, 2001:db8::2",
-            "2001:db8:ffff::5",
+            "2001:db9::5, 2001:db8::2",
+            "2001:db9::5",
         ),
         (["10.0.0.0/8"], "10.1.2.3", "not-an-ip", "not-an-ip"),
     ],
