@@ -16,9 +16,9 @@ MAX_NAME_LENGTH = 253
 MAX_LABEL_LENGTH = 63
 
 # A host label of a record dns-api manages: letters, digits, hyphen inside.
-_SUBDOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_SUBDOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # A label of a name a record points at: also underscores (DKIM, service names).
-_TARGET_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_TARGET_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 
 
 class InvalidName(ValueError):
@@ -34,12 +34,24 @@ def _label(label: str) -> str:
         raise InvalidName(f"{label!r} is not a valid internationalised label") from exc
 
 
+_FULL_STOPS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
 def normalize(name: str) -> str:
-    """The one spelling of ``name`` that dns-api compares. Raises ``InvalidName``."""
-    name = name.strip().removesuffix(".")
+    """The one spelling of ``name`` that dns-api compares. Raises ``InvalidName``.
+
+    ``""`` (and ``"."``) is the apex; blanks or control characters inside a name, and empty
+    labels (``a..b``), are refused.
+    """
+    name = name.strip().translate(_FULL_STOPS).removesuffix(".")
     if not name:
         return ""
-    return ".".join(_label(label) for label in name.split("."))
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in name):
+        raise InvalidName(f"{name!r} contains blanks or control characters")
+    labels = name.split(".")
+    if "" in labels:
+        raise InvalidName(f"{name!r} has an empty label")
+    return ".".join(_label(label) for label in labels)
 
 
 def normalize_or_none(name: str) -> str | None:
@@ -51,7 +63,7 @@ def normalize_or_none(name: str) -> str | None:
 
 def is_subdomain_label(label: str) -> bool:
     """True for a single host label (``pr-42``), already normalised."""
-    return bool(_SUBDOMAIN_LABEL.match(label))
+    return _SUBDOMAIN_LABEL.fullmatch(label) is not None
 
 
 def is_hostname(name: str) -> bool:
@@ -59,7 +71,7 @@ def is_hostname(name: str) -> bool:
     if not name or len(name) > MAX_NAME_LENGTH:
         return False
     labels = name.split(".")
-    return len(labels) >= 2 and all(_TARGET_LABEL.match(label) for label in labels)
+    return len(labels) >= 2 and all(_TARGET_LABEL.fullmatch(label) for label in labels)
 
 
 def fqdn(name: str, zone: str) -> str:

@@ -21,13 +21,13 @@ MAX_GRANTS = 20
 MAX_ITEMS = 50
 MAX_NETWORKS = 20
 MAX_LIFETIME = timedelta(days=3650)
-_DURATION = re.compile(r"^\s*(\d{1,6})\s*([smhdw])\s*$")
+_DURATION = re.compile(r"\s*(\d{1,6})\s*([smhdw])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``1h``, ``30d``, ``2w``. Raises ``ValueError``."""
-    match = _DURATION.match(text)
+    match = _DURATION.fullmatch(text)
     if match is None:
         raise ValueError("must be a duration such as 1h, 30d or 2w")
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])

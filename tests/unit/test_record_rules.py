@@ -102,6 +102,11 @@ def test_content_length_is_bounded() -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["www\n.", "www\n", "w w", "w\tw", "www\x00", "a..b"])
+def test_blanks_and_control_characters_never_slip_through(name: str) -> None:
+    assert "subdomain" in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
+
+
 def test_non_ascii_names_become_a_labels() -> None:
     spec = validate_record(RULES, type="A", zone="example.com", name="Bücher", content="192.0.2.1")
     assert spec.name == "xn--bcher-kva"
