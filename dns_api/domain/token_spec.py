@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dns_api.domain.delegation import TokenRequest
@@ -17,6 +17,7 @@ from dns_api.domain.policy import ANY, Action, Grant, InvalidPattern, NamePatter
 from dns_api.domain.records import SUPPORTED_TYPES, ZoneRules
 from dns_api.errors import FieldProblem, ValidationFailed
 
+GRANT_FIELDS = ("zones", "names", "types", "actions")
 MAX_GRANTS = 20
 MAX_ITEMS = 50
 MAX_NETWORKS = 20
@@ -50,7 +51,7 @@ def parse_expiry(value: str | None, now: datetime) -> datetime | None:
         raise ValueError("must be in the future")
     if moment - now > MAX_LIFETIME:
         raise ValueError("must be within ten years")
-    return moment.replace(microsecond=0)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def parse_networks(values: Sequence[str]) -> tuple[str, ...]:
@@ -84,6 +85,11 @@ def _check_grant(raw: Any, at: str, rules: ZoneRules, problems: list[FieldProble
         problems.append(FieldProblem(at, "must be an object with zones, names, types, actions"))
         return None
     before = len(problems)
+    problems.extend(
+        FieldProblem(f"{at}/{key}", "is not a grant field (zones, names, types, actions)")
+        for key in raw
+        if key not in GRANT_FIELDS
+    )
     zones = _strings(raw.get("zones"), f"{at}/zones", problems)
     names = _strings(raw.get("names"), f"{at}/names", problems)
     types = _strings(raw.get("types"), f"{at}/types", problems)

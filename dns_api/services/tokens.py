@@ -103,6 +103,8 @@ def _in_networks(source: str | None, networks: Sequence[str]) -> bool:
         address = ipaddress.ip_address(source)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # an IPv4 client seen through a dual-stack socket
     return any(address in ipaddress.ip_network(n) for n in networks)
 
 
@@ -152,7 +154,10 @@ class TokenService:
     async def revoke(
         self, token_id: int, *, by: str, principal: Principal | None = None
     ) -> TokenInfo:
-        """Revoke a token (idempotent). With ``principal``, only one it manages (else 404)."""
+        """Revoke a token and every token minted from it (idempotent).
+
+        With ``principal``, only a token it manages (else ``NotFound``).
+        """
         scope = None
         if principal is not None:
             scope = (
@@ -162,8 +167,14 @@ class TokenService:
 
         def revoke(session: Session) -> TokenInfo:
             row = self._row(session, token_id, scope)
-            if row.revoked_at is None:
-                row.revoked_at, row.revoked_by = self._clock(), by
+            now = self._clock()
+            descendants = select(TokenRow).where(
+                TokenRow.lineage.startswith(f"{row.lineage}{row.id}/"),
+                TokenRow.revoked_at.is_(None),
+            )
+            for affected in [row, *session.scalars(descendants)]:
+                if affected.revoked_at is None:
+                    affected.revoked_at, affected.revoked_by = now, by
             return TokenInfo.of(row)
 
         return await self._db.run(revoke)
