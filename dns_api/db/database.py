@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dns_api.db import urls
@@ -27,6 +27,7 @@ from dns_api.errors import StorageUnavailable
 T = TypeVar("T")
 
 POOL_SIZE = 10
+POOL_RECYCLE_SECONDS = 1800
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,13 +47,21 @@ class Database:
         urls.ensure_sqlite_directory(url)
         options: dict[str, Any] = {"echo": echo, "pool_size": POOL_SIZE, "max_overflow": 0}
         if not urls.is_sqlite(url):
-            # A server can drop idle connections; a local SQLite file cannot.
-            options["pool_pre_ping"] = True
+            # Replace connections before a server or proxy is likely to drop them idle; a
+            # ping on every checkout would cost a round trip per request.
+            options["pool_recycle"] = POOL_RECYCLE_SECONDS
         self.engine: Engine = create_engine(urls.engine_url(url), **options)
+        # Single-statement reads (the token lookup of every request) get their own pool of
+        # autocommit connections: no BEGIN/COMMIT and no reset round trips.
+        self.read_engine: Engine = create_engine(
+            urls.engine_url(url), isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
+        )
         if urls.is_sqlite(url):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            for engine in (self.engine, self.read_engine):
+                event.listen(engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # As many threads as connections, so no thread ever waits for the pool.
+        self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
+        # No more threads than connections in a pool, so no thread ever waits for one.
         self._threads = anyio.CapacityLimiter(POOL_SIZE)
         self._inline = urls.is_sqlite(url)
 
@@ -67,6 +76,26 @@ class Database:
         except SQLAlchemyError as exc:
             raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
 
+    def read_once(self, work: Callable[[Session], T]) -> T:
+        """Run a read of ONE statement without a transaction; retried once on a dropped link."""
+        for attempt in (1, 2):
+            try:
+                with self._reads() as session:
+                    return work(session)
+            except DBAPIError as exc:
+                if attempt == 1 and exc.connection_invalidated:
+                    continue
+                raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
+            except SQLAlchemyError as exc:
+                raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
+        raise AssertionError("unreachable")
+
+    async def read(self, work: Callable[[Session], T]) -> T:
+        """``read_once(work)``: inline for SQLite, on a worker thread for PostgreSQL."""
+        if self._inline:
+            return self.read_once(work)
+        return await anyio.to_thread.run_sync(self.read_once, work, limiter=self._threads)
+
     async def run(self, work: Callable[[Session], T]) -> T:
         """``transaction(work)``: inline for SQLite, on a worker thread for PostgreSQL."""
         if self._inline:
@@ -75,3 +104,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()

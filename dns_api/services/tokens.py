@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from dns_api.db.database import Database
@@ -193,21 +193,25 @@ class TokenService:
         return IssuedToken(await self._db.run(rotate), secret)
 
     async def principal_for(self, secret: str, source: str | None) -> Principal:
-        """The principal of ``secret``; ``AuthenticationFailed`` with the reason otherwise."""
+        """The principal of ``secret``; ``AuthenticationFailed`` with the reason otherwise.
+
+        One indexed read per request; ``last_used_at`` is written at most once a minute.
+        """
         digest = hash_secret(secret)
         now = self._clock()
+        query = select(TokenRow).where(TokenRow.secret_hash == digest)
+        row = await self._db.read(lambda session: session.scalars(query).first())
+        stored = row.secret_hash if row is not None else _DUMMY_HASH
+        if not hmac.compare_digest(stored, digest) or row is None:
+            raise AuthenticationFailed("unknown scoped token")
+        self._check_usable(row, source, now)
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+            await self._touch(row.id, now)
+        return self._principal(row)
 
-        def lookup(session: Session) -> Principal:
-            row = session.scalars(select(TokenRow).where(TokenRow.secret_hash == digest)).first()
-            stored = row.secret_hash if row is not None else _DUMMY_HASH
-            if not hmac.compare_digest(stored, digest) or row is None:
-                raise AuthenticationFailed("unknown scoped token")
-            self._check_usable(row, source, now)
-            if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-                row.last_used_at = now
-            return self._principal(row)
-
-        return await self._db.run(lookup)
+    async def _touch(self, token_id: int, now: datetime) -> None:
+        statement = update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=now)
+        await self._db.run(lambda session: session.execute(statement))
 
     @staticmethod
     def _check_usable(row: TokenRow, source: str | None, now: datetime) -> None:
