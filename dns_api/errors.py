@@ -16,7 +16,7 @@ stable ``code`` that clients and tests can rely on; messages are for people.
     ├── StorageUnavailable          503: the database could not be read or written
     └── UpstreamError               DNSimple did not do what we asked
         ├── UpstreamRejected        422: DNSimple refused the content (its field messages)
-        ├── UpstreamNotFound        404 from DNSimple (zone or record gone upstream)
+        ├── UpstreamNotFound        502: DNSimple has no such zone or record
         ├── UpstreamAuthFailed      502: DNSimple refused our credentials (operator problem)
         ├── UpstreamRateLimited     503: DNSimple's hourly budget is spent (retry_after)
         ├── UpstreamUnavailable     502/503: DNSimple answered 5xx, garbage, or not at all
@@ -158,7 +158,10 @@ class UpstreamRejected(UpstreamError):
 
 
 class UpstreamNotFound(UpstreamError):
-    status = 404
+    """DNSimple has no such zone or record. Services handle it where a gone record is fine;
+    where it escapes (a configured zone missing at DNSimple) it is DNSimple failing: 502."""
+
+    status = 502
     code = "upstream_not_found"
     title = "Not found at DNSimple"
 

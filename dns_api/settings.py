@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from dns_api.domain import names
 from dns_api.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/dns-api.db"
@@ -50,7 +51,7 @@ class Settings(BaseSettings):
     blacklisted_subdomains: CommaList = Field(default_factory=list)
     dnsimple_domain_ttl: int = Field(default=60, ge=60, le=86400)
     dnsimple_base_url: str = "https://api.dnsimple.com"
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
     port: int = Field(default=8000, ge=1, le=65535)
     legacy_tokens: bool = True
     trusted_proxies: CommaList = Field(default_factory=list)
@@ -75,8 +76,14 @@ class Settings(BaseSettings):
 
     @field_validator("dnsimple_domains", "blacklisted_subdomains")
     @classmethod
-    def _lower_names(cls, names: list[str]) -> list[str]:
-        return list(dict.fromkeys(name.lower().rstrip(".") for name in names))
+    def _normalize_names(cls, values: list[str]) -> list[str]:
+        try:
+            normalized = [names.normalize(value) for value in values]
+        except names.InvalidName as exc:
+            raise ValueError(str(exc)) from None
+        if "" in normalized:
+            raise ValueError("holds an empty name")
+        return list(dict.fromkeys(normalized))
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -89,7 +96,11 @@ class Settings(BaseSettings):
     @field_validator("dnsimple_account_id")
     @classmethod
     def _numeric_account(cls, value: str | None) -> str | None:
-        if value is not None and value.strip() and not value.strip().isdigit():
+        if (
+            value is not None
+            and value.strip()
+            and not (value.strip().isascii() and value.strip().isdecimal())
+        ):
             raise ValueError("must be DNSimple's numeric account id")
         return value.strip() if value and value.strip() else None
 

@@ -48,19 +48,36 @@ async def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
+def decimal_id(raw: str) -> int | None:
+    """A resource id from a path: ASCII digits only (``"²"`` and ``"١٢"`` are not ids)."""
+    if raw.isascii() and raw.isdecimal() and len(raw) <= 18:
+        return int(raw)
+    return None
+
+
+async def _body_bytes(request: Request) -> bytes:
+    """The body, refused as soon as it passes ``MAX_BODY_BYTES`` (chunked bodies too)."""
+    too_big = ValidationFailed([FieldProblem("body", f"must be at most {MAX_BODY_BYTES} bytes")])
+    declared = decimal_id(request.headers.get("content-length", "0"))
+    if declared is not None and declared > MAX_BODY_BYTES:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object, whatever Content-Type curl sent; ``{}`` when empty."""
-    declared = request.headers.get("content-length", "0")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ValidationFailed([FieldProblem("body", f"must be at most {MAX_BODY_BYTES} bytes")])
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ValidationFailed([FieldProblem("body", f"must be at most {MAX_BODY_BYTES} bytes")])
+    raw = await _body_bytes(request)
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed([FieldProblem("body", "is not valid JSON")]) from None
     if not isinstance(data, dict):
         raise ValidationFailed([FieldProblem("body", "must be a JSON object")])

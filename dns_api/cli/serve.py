@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from dns_api.app import create_app
@@ -31,9 +32,7 @@ def serve(
 ) -> None:
     """Apply migrations and serve the HTTP API."""
     settings = settings_or_exit()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging(settings.log_level)
     emulator = _start_demo_emulator(settings) if settings.demo_mode else None
     if emulator is not None:
         settings = _pointed_at(settings, emulator)
@@ -67,7 +66,8 @@ def _start_demo_emulator(settings: Settings) -> RunningEmulator:
     emulator = start_emulator(state)
     typer.echo(
         "dns-api: demo mode (no DNSIMPLE_ACCOUNT_TOKEN): using the built-in DNSimple emulator at "
-        f"{emulator.url} for {', '.join(settings.dnsimple_domains)} and {settings.database_url}"
+        f"{emulator.url} for {', '.join(settings.dnsimple_domains)} and "
+        f"{make_url(settings.database_url).render_as_string(hide_password=True)}"
     )
     return emulator
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from dns_api.domain import names
 from dns_api.errors import PermissionDenied
@@ -26,6 +27,7 @@ from dns_api.errors import PermissionDenied
 ANY = "*"
 APEX = "@"
 EVERY_NAME = "**"
+MAX_EVERY_NAME_LABELS = 2
 
 
 class Action(StrEnum):
@@ -54,11 +56,16 @@ def normalize_pattern(pattern: str) -> str:
         return value
     if not value or value.startswith(".") or ".." in value:
         raise InvalidPattern(f"{pattern!r} is not a name pattern")
+    if len(value) > names.MAX_NAME_LENGTH:
+        raise InvalidPattern(f"a name pattern is at most {names.MAX_NAME_LENGTH} characters")
     try:
         normalized = names.normalize(value)
     except names.InvalidName as exc:
         raise InvalidPattern(str(exc)) from exc
-    for label in normalized.split("."):
+    labels = normalized.split(".")
+    if labels.count(EVERY_NAME) > MAX_EVERY_NAME_LABELS:
+        raise InvalidPattern(f"{pattern!r}: at most {MAX_EVERY_NAME_LABELS} '**' labels")
+    for label in labels:
         if "**" in label and label != EVERY_NAME:
             raise InvalidPattern(f"{pattern!r}: '**' must be a whole label")
         if not re.fullmatch(r"[a-z0-9_*-]{1,63}", label):
@@ -115,14 +122,19 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _labels_cover(outer: list[str], inner: list[str]) -> bool:
-    if not outer:
-        return not inner
-    head, rest = outer[0], outer[1:]
-    if head == EVERY_NAME:
-        return any(_labels_cover(rest, inner[k:]) for k in range(1, len(inner) + 1))
-    if not inner or inner[0] == EVERY_NAME:
-        return False
-    return _label_covers(head, inner[0]) and _labels_cover(rest, inner[1:])
+    """Whether labels ``outer`` cover labels ``inner``; memoised: O(len(outer) * len(inner)^2)."""
+
+    @cache
+    def covers(i: int, j: int) -> bool:
+        if i == len(outer):
+            return j == len(inner)
+        if outer[i] == EVERY_NAME:
+            return any(covers(i + 1, k) for k in range(j + 1, len(inner) + 1))
+        if j == len(inner) or inner[j] == EVERY_NAME:
+            return False
+        return _label_covers(outer[i], inner[j]) and covers(i + 1, j + 1)
+
+    return covers(0, 0)
 
 
 def _label_covers(outer: str, inner: str) -> bool:

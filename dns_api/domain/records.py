@@ -26,6 +26,14 @@ class ZoneRules:
     denied_names: frozenset[str]
     default_ttl: int
 
+    def refusal(self, zone: str, name: str) -> str | None:
+        """Why the global rules forbid changing ``name`` in ``zone`` (normalised), or ``None``."""
+        if zone not in self.zones:
+            return f"zone {zone} is not managed by this service (DNSIMPLE_DOMAINS)"
+        if name in self.denied_names:
+            return f"{names.fqdn(name, zone)} is on the deny list of this service"
+        return None
+
     @classmethod
     def build(cls, zones: list[str], denied: list[str], default_ttl: int) -> ZoneRules:
         return cls(

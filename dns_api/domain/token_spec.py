@@ -31,7 +31,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.fullmatch(text)
     if match is None:
         raise ValueError("must be a duration such as 1h, 30d or 2w")
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_LIFETIME.total_seconds():
+        raise ValueError("must be within ten years")
+    return timedelta(seconds=seconds)
 
 
 def parse_expiry(value: str | None, now: datetime) -> datetime | None:

@@ -14,6 +14,8 @@ The one table, from the cause to the error ``DnsimpleClient`` raises:
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from dns_api.errors import (
@@ -33,6 +35,8 @@ from dns_api.providers.dnsimple_json import (
     field_errors,
 )
 from dns_api.providers.upstream_policy import retry_after_seconds
+
+log = logging.getLogger("dns_api.providers.dnsimple")
 
 
 def error_for_response(response: httpx.Response, *, expected: int = 200) -> UpstreamError:
@@ -65,7 +69,8 @@ def error_for_transport(method: str, exc: httpx.RequestError) -> UpstreamError:
     """A request that got no answer (after any retries): a timeout, or DNSimple unreachable."""
     if isinstance(exc, httpx.TimeoutException):
         return UpstreamTimeout(f"DNSimple did not answer {method} in time ({type(exc).__name__})")
-    return UpstreamUnavailable(f"Could not reach DNSimple ({type(exc).__name__}: {exc})")
+    log.warning("could not reach DNSimple for %s: %s: %s", method, type(exc).__name__, exc)
+    return UpstreamUnavailable(f"Could not reach DNSimple ({type(exc).__name__})")
 
 
 def error_for_malformed_body(response: httpx.Response, exc: MalformedBodyError) -> UpstreamError:

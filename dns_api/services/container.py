@@ -54,14 +54,15 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
     verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]
     if settings.legacy_tokens:
         verifiers.append(legacy_verifier(settings))
+    rules = ZoneRules.build(
+        settings.dnsimple_domains, settings.blacklisted_subdomains, settings.dnsimple_domain_ttl
+    )
     return Services(
         settings=settings,
-        rules=ZoneRules.build(
-            settings.dnsimple_domains, settings.blacklisted_subdomains, settings.dnsimple_domain_ttl
-        ),
+        rules=rules,
         database=database,
         provider=provider,
         authenticator=Authenticator(verifiers, FailureThrottle(settings.auth_failure_limit)),
-        records=RecordService(database, provider),
+        records=RecordService(database, provider, rules),
         tokens=tokens,
     )

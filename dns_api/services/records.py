@@ -18,10 +18,11 @@ from dns_api.db import queries
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
 from dns_api.domain.policy import Action, Principal, authorize, decide, reads_everything
-from dns_api.domain.records import ManagedRecord, RecordSpec, validate_content
+from dns_api.domain.records import ManagedRecord, RecordSpec, ZoneRules, validate_content
 from dns_api.errors import (
     Conflict,
     NotFound,
+    PermissionDenied,
     StorageUnavailable,
     UpstreamDrift,
     UpstreamError,
@@ -66,7 +67,8 @@ def _to_managed(row: RecordRow) -> ManagedRecord:
 class RecordService:
     """The record use cases of the original API (one value per type and name)."""
 
-    def __init__(self, database: Database, provider: DnsProvider) -> None:
+    def __init__(self, database: Database, provider: DnsProvider, rules: ZoneRules) -> None:
+        self._rules = rules
         self._db = database
         self._provider = provider
         self._locks = KeyedLocks()
@@ -95,7 +97,7 @@ class RecordService:
 
     async def create(self, principal: Principal, spec: RecordSpec) -> ManagedRecord:
         """Create a record; ``Conflict`` when dns-api already manages that type and name."""
-        authorize(principal, Action.CREATE, spec.zone, spec.name, spec.type)
+        self._authorize(principal, Action.CREATE, spec.zone, spec.name, spec.type)
         async with self._locks.hold(self._key(spec.zone, spec.name, spec.type)):
             if await self._find(spec.zone, spec.name, spec.type) is not None:
                 raise Conflict(f"{spec.type} record {spec.fqdn} already exists")
@@ -106,9 +108,9 @@ class RecordService:
         async with self._locks.hold(self._key(spec.zone, spec.name, spec.type)):
             existing = await self._find(spec.zone, spec.name, spec.type)
             if existing is None:
-                authorize(principal, Action.CREATE, spec.zone, spec.name, spec.type)
+                self._authorize(principal, Action.CREATE, spec.zone, spec.name, spec.type)
                 return await self._create_unlocked(principal, spec)
-            authorize(principal, Action.UPDATE, spec.zone, spec.name, spec.type)
+            self._authorize(principal, Action.UPDATE, spec.zone, spec.name, spec.type)
             return await self._update_unlocked(principal, existing, spec.content)
 
     async def change_content(
@@ -116,7 +118,7 @@ class RecordService:
     ) -> ManagedRecord:
         """Point the record ``record_id`` at ``content``, validated for the record's type."""
         record = await self.get_record(principal, record_id)
-        authorize(principal, Action.UPDATE, record.zone, record.name, record.type)
+        self._authorize(principal, Action.UPDATE, record.zone, record.name, record.type)
         content = validate_content(record.type, content)
         async with self._locks.hold(self._key(record.zone, record.name, record.type)):
             return await self._update_unlocked(principal, await self._load(record_id), content)
@@ -124,7 +126,7 @@ class RecordService:
     async def delete(self, principal: Principal, record_id: int) -> ManagedRecord:
         """Delete the record ``record_id`` at DNSimple and here."""
         record = await self.get_record(principal, record_id)
-        authorize(principal, Action.DELETE, record.zone, record.name, record.type)
+        self._authorize(principal, Action.DELETE, record.zone, record.name, record.type)
         async with self._locks.hold(self._key(record.zone, record.name, record.type)):
             return await self._delete_unlocked(await self._load(record_id))
 
@@ -132,12 +134,21 @@ class RecordService:
         self, principal: Principal, zone: str, name: str, type: str
     ) -> ManagedRecord:
         """Delete the ``type`` record at ``name`` in ``zone``."""
-        authorize(principal, Action.DELETE, zone, name, type)
+        self._authorize(principal, Action.DELETE, zone, name, type)
         async with self._locks.hold(self._key(zone, name, type)):
             existing = await self._find(zone, name, type)
             if existing is None:
                 raise NotFound("Record not found")
             return await self._delete_unlocked(existing)
+
+    def _authorize(
+        self, principal: Principal, action: Action, zone: str, name: str, type: str
+    ) -> None:
+        """The one check before every write: the global rules, then the token's grants."""
+        refusal = self._rules.refusal(zone, name)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        authorize(principal, action, zone, name, type)
 
     @staticmethod
     def _may(principal: Principal, action: Action, record: ManagedRecord) -> bool:

@@ -14,7 +14,7 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,7 +91,7 @@ class IssuedToken:
     """A token and its secret, which is shown this once."""
 
     info: TokenInfo
-    secret: str
+    secret: str = field(repr=False)
 
 
 def _in_networks(source: str | None, networks: Sequence[str]) -> bool:
@@ -117,7 +117,7 @@ class TokenService:
         self, *, name: str, owner: str, request: TokenRequest, created_by: str
     ) -> IssuedToken:
         """Create a token (server side: the CLI). Its grants are already validated."""
-        return await self._insert(name, owner, request, created_by, lineage="")
+        return await self._insert(name, owner, request, created_by, parent_id=None)
 
     async def mint_for(self, parent: Principal, *, name: str, request: TokenRequest) -> IssuedToken:
         """Create a token for ``parent``'s owner, holding no more than ``parent`` holds."""
@@ -128,12 +128,7 @@ class TokenService:
         problems = excess(request, parent)
         if problems:
             raise PermissionDenied("the new token would exceed this token: " + "; ".join(problems))
-        lineage = (
-            ""
-            if parent.token_id is None
-            else f"{await self._lineage(parent.token_id)}{parent.token_id}/"
-        )
-        return await self._insert(name, parent.user, request, _actor(parent), lineage)
+        return await self._insert(name, parent.user, request, _actor(parent), parent.token_id)
 
     async def list_all(self) -> list[TokenInfo]:
         return await self._db.run(
@@ -214,12 +209,14 @@ class TokenService:
         await self._db.run(lambda session: session.execute(statement))
 
     @staticmethod
-    def _check_usable(row: TokenRow, source: str | None, now: datetime) -> None:
+    def _check_usable(
+        row: TokenRow, source: str | None, now: datetime, *, check_source: bool = True
+    ) -> None:
         if row.revoked_at is not None:
             raise AuthenticationFailed(f"token {row.id} was revoked")
         if row.expires_at is not None and row.expires_at <= now:
             raise AuthenticationFailed(f"token {row.id} expired")
-        if not _in_networks(source, row.networks):
+        if check_source and not _in_networks(source, row.networks):
             raise AuthenticationFailed(f"token {row.id} used from {source}, outside its networks")
 
     @staticmethod
@@ -236,8 +233,15 @@ class TokenService:
         )
 
     async def _insert(
-        self, name: str, owner: str, request: TokenRequest, created_by: str, lineage: str
+        self,
+        name: str,
+        owner: str,
+        request: TokenRequest,
+        created_by: str,
+        parent_id: int | None,
     ) -> IssuedToken:
+        """Insert the token; a parent is re-read (and locked) in the same transaction, so a
+        revocation that raced the request cannot leave a live child behind."""
         secret = new_secret()
         row = TokenRow(
             name=name,
@@ -246,13 +250,19 @@ class TokenService:
             grants=[g.to_json() for g in request.grants],
             networks=list(request.networks),
             can_mint=request.can_mint,
-            lineage=lineage,
+            lineage="",
             created_at=self._clock(),
             created_by=created_by,
             expires_at=request.expires_at,
         )
 
         def insert(session: Session) -> TokenInfo:
+            if parent_id is not None:
+                parent = session.get(TokenRow, parent_id, with_for_update=True)
+                if parent is None:
+                    raise AuthenticationFailed(f"token {parent_id} vanished while minting")
+                self._check_usable(parent, None, self._clock(), check_source=False)
+                row.lineage = f"{parent.lineage}{parent.id}/"
             session.add(row)
             session.flush()
             return TokenInfo.of(row)

@@ -23,6 +23,7 @@ from dns_api.db.models import TokenRow
 from dns_api.domain.delegation import TokenRequest
 from dns_api.domain.policy import Action, Grant
 from dns_api.emulator import RunningEmulator
+from dns_api.errors import AuthenticationFailed
 from dns_api.services.tokens import TokenService
 from tests.conftest import legacy_token, make_settings
 
@@ -1014,3 +1015,83 @@ class TestThrottle:
             assert proxied.get("/whoami", headers={**guesser, **good}).status_code == 429
             other = {"X-Forwarded-For": "198.51.100.67"}
             assert proxied.get("/whoami", headers={**other, **good}).status_code == 200
+
+
+class TestReviewFindings:
+    """Holes found in review; each test failed before its fix."""
+
+    def test_many_every_name_labels_are_refused_quickly(
+        self, client: TestClient, auth: Auth
+    ) -> None:
+        grant = {**CI_GRANT, "names": ["**.**.**.**.**.**.**.**.x"]}
+        response = mint(client, auth(), grants=[grant])
+        assert response.status_code == 422
+        assert pointers(response) == {"/grants/0/names"}
+
+    def test_overlong_patterns_are_refused(self, client: TestClient, auth: Auth) -> None:
+        grant = {**CI_GRANT, "names": [".".join(["a"] * 200)]}
+        assert mint(client, auth(), grants=[grant]).status_code == 422
+
+    @pytest.mark.parametrize("token_id", ["\u00b2", "\u0661\u0662", "1\u00b2"])
+    def test_non_ascii_digits_are_not_ids(
+        self, client: TestClient, auth: Auth, token_id: str
+    ) -> None:
+        assert client.delete(f"/tokens/{token_id}", headers=auth()).status_code == 404
+        assert client.get(f"/records/{token_id}", headers=auth()).status_code == 404
+
+    def test_absurd_lifetimes_are_422(self, client: TestClient, auth: Auth) -> None:
+        response = mint(client, auth(), expires="999999w")
+        assert response.status_code == 422
+        assert pointers(response) == {"/expires"}
+
+    def test_deeply_nested_bodies_are_422(self, client: TestClient, auth: Auth) -> None:
+        response = client.post("/tokens", headers=auth(), content=b"[" * 60_000)
+        assert response.status_code == 422
+
+    def test_by_id_writes_obey_the_global_rules_as_configured_now(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator, database_url: str
+    ) -> None:
+        created = upsert(client, legacy_token_secret(), "box", kind="a").json()["data"]
+        with app_client(emulator, database_url, blacklisted_subdomains=["box"]) as later:
+            headers = {"Authorization": f"Bearer {legacy_token('alice')}"}
+            patched = later.patch(
+                f"/records/{created['id']}", headers=headers, json={"to": "192.0.2.9"}
+            )
+            assert patched.status_code == 403
+            assert "deny list" in detail(patched)
+            assert later.delete(f"/records/{created['id']}", headers=headers).status_code == 403
+        with app_client(emulator, database_url, dnsimple_domains=["example.org"]) as later:
+            headers = {"Authorization": f"Bearer {legacy_token('alice')}"}
+            assert later.delete(f"/records/{created['id']}", headers=headers).status_code == 403
+        assert len(upstream(emulator)) == 1
+
+    def test_a_configured_zone_missing_at_dnsimple_is_502(
+        self, emulator: RunningEmulator, database_url: str
+    ) -> None:
+        zones = ["example.com", "example.org", "example.net"]
+        with app_client(emulator, database_url, dnsimple_domains=zones) as other:
+            headers = {"Authorization": f"Bearer {legacy_token('alice')}"}
+            response = other.post("/records/a/example.net/box/192.0.2.1", headers=headers)
+        assert response.status_code == 502
+        assert error_codes(response) == ["upstream_not_found"]
+
+    def test_a_child_cannot_be_minted_from_a_token_revoked_meanwhile(
+        self, client: TestClient, auth: Auth, database_url: str
+    ) -> None:
+        parent = mint(client, auth(), can_mint=True).json()["data"]
+
+        async def race(database: Database) -> None:
+            tokens = TokenService(database)
+            principal = await tokens.principal_for(parent["token"], "127.0.0.1")
+            await tokens.revoke(parent["id"], by="alice")
+            request = TokenRequest(
+                grants=principal.grants, expires_at=None, networks=(), can_mint=False
+            )
+            with pytest.raises(AuthenticationFailed):
+                await tokens.mint_for(principal, name="late", request=request)
+
+        on_database(database_url, race)
+
+
+def legacy_token_secret() -> str:
+    return legacy_token("alice")

@@ -352,7 +352,7 @@ async def test_not_found(fixture: str, message: str) -> None:
             await client.get_record(ZONE, 0)
         assert client.rate_limit is None  # DNSimple's 404s carry no rate-limit headers
     error = caught.value
-    assert (error.code, error.status, error.upstream_status) == ("upstream_not_found", 404, 404)
+    assert (error.code, error.status, error.upstream_status) == ("upstream_not_found", 502, 404)
     assert error.detail == message
 
 

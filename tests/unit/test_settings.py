@@ -26,6 +26,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "PORT",
         "DNSIMPLE_BASE_URL",
         "LOG_LEVEL",
+        "TRUSTED_PROXIES",
+        "LEGACY_TOKENS",
     ]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -86,6 +88,10 @@ def test_demo_mode_fills_defaults_and_keeps_its_secret() -> None:
         ({"DNSIMPLE_BASE_URL": "api.dnsimple.com"}, "DNSIMPLE_BASE_URL"),
         ({"PORT": "http"}, "PORT"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
+        ({"BLACKLISTED_SUBDOMAINS": "www,a..b"}, "BLACKLISTED_SUBDOMAINS"),
+        ({"DNSIMPLE_DOMAINS": "example.com,bad name.org"}, "DNSIMPLE_DOMAINS"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,proxy"}, "TRUSTED_PROXIES"),
+        ({"LEGACY_TOKENS": "maybe"}, "LEGACY_TOKENS"),
     ],
 )
 def test_misconfiguration_names_the_variable(
@@ -100,3 +106,8 @@ def test_misconfiguration_names_the_variable(
 def test_heroku_postgres_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     production(monkeypatch, DATABASE_URL="postgres://u:p@db.example:5432/app")
     assert load_settings().database_url.startswith("postgres://")
+
+
+def test_database_password_stays_out_of_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
+    production(monkeypatch, DATABASE_URL="postgresql://app:hunter2@db.example/app")
+    assert "hunter2" not in repr(load_settings())

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body, read_json_object
+from dns_api.api.deps import (
+    PrincipalDep,
+    ServicesDep,
+    body_schema,
+    decimal_id,
+    parse_body,
+    read_json_object,
+)
 from dns_api.api.envelope import reply
 from dns_api.api.schemas import (
     RecordCreateBody,
@@ -46,9 +53,10 @@ def page_from(number: str | None, size: str | None) -> Page:
 
 
 def record_id_from(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    record_id = decimal_id(raw)
+    if record_id is None:
         raise NotFound("Record not found")
-    return int(raw)
+    return record_id
 
 
 @router.get("", summary="List records", responses={200: {"model": RecordListReply}})

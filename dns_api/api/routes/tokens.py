@@ -9,7 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body, read_json_object
+from dns_api.api.deps import (
+    PrincipalDep,
+    ServicesDep,
+    body_schema,
+    decimal_id,
+    parse_body,
+    read_json_object,
+)
 from dns_api.api.envelope import reply
 from dns_api.api.schemas import timestamp
 from dns_api.domain.policy import Principal
@@ -114,7 +121,8 @@ async def list_tokens(principal: PrincipalDep, services: ServicesDep) -> JSONRes
 async def revoke_token(
     token_id: str, principal: PrincipalDep, services: ServicesDep
 ) -> JSONResponse:
-    if not token_id.isdigit() or len(token_id) > 18:
+    number = decimal_id(token_id)
+    if number is None:
         raise NotFound(f"Token {token_id} not found")
-    info = await services.tokens.revoke(int(token_id), by=principal.user, principal=principal)
+    info = await services.tokens.revoke(number, by=principal.user, principal=principal)
     return reply(token_json(info))
