@@ -34,7 +34,8 @@ from dns_api.domain.delegation import TokenRequest
 from dns_api.domain.policy import Grant
 from dns_api.errors import AuthenticationFailed
 from dns_api.services.auth import LegacyTokenVerifier
-from dns_api.services.tokens import TokenService, hash_secret, new_secret, utc_now
+from dns_api.services.clock import utc_now
+from dns_api.services.tokens import TokenService, hash_secret, new_secret
 
 SECRET_KEY = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz-0123456789"
 GRANT = Grant.build(zones=["example.com"], names=["pr-*"], types=["CNAME"], actions=["read"])

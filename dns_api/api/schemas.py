@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from dns_api.domain.records import MAX_CONTENT_LENGTH, ManagedRecord
+from dns_api.views import timestamp
 
 
 class RecordCreateBody(BaseModel):
@@ -57,11 +57,6 @@ class RecordReply(BaseModel):
 class RecordListReply(BaseModel):
     data: list[RecordOut]
     meta: dict[str, Any]
-
-
-def timestamp(moment: datetime) -> str:
-    """ISO-8601 in UTC with a trailing Z, whole seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def record_json(record: ManagedRecord) -> dict[str, Any]:

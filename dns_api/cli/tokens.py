@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dns_api.api.routes.tokens import token_json
 from dns_api.cli.common import fail, settings_or_exit
 from dns_api.db import migrate
 from dns_api.db.database import Database
@@ -23,9 +22,11 @@ from dns_api.domain.delegation import TokenRequest
 from dns_api.domain.records import ZoneRules
 from dns_api.domain.token_spec import token_request
 from dns_api.errors import DnsApiError, ValidationFailed
+from dns_api.services.clock import utc_now
 from dns_api.services.container import legacy_verifier
-from dns_api.services.tokens import IssuedToken, TokenService, utc_now
+from dns_api.services.tokens import IssuedToken, TokenService
 from dns_api.settings import Settings
+from dns_api.views import token_json
 
 app = typer.Typer(no_args_is_help=True)
 T = TypeVar("T")

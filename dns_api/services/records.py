@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from dns_api.errors import (
     UpstreamNotFound,
 )
 from dns_api.providers.base import DnsProvider, NewRecord, ProviderRecord, RecordChanges
+from dns_api.services.clock import utc_now
 from dns_api.services.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ class Page:
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.size
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _to_managed(row: RecordRow) -> ManagedRecord:
@@ -187,7 +183,7 @@ class RecordService:
     async def _insert(
         self, principal: Principal, zone: str, upstream: ProviderRecord
     ) -> ManagedRecord:
-        now = _now()
+        now = utc_now()
         row = RecordRow(
             zone=zone,
             name=upstream.name,
@@ -250,7 +246,7 @@ class RecordService:
             row.content = upstream.content
             row.ttl = upstream.ttl
             row.priority = upstream.priority
-            row.updated_at = _now()
+            row.updated_at = utc_now()
             row.updated_by = principal.user
             session.flush()
             return _to_managed(row)

@@ -15,7 +15,7 @@ import ipaddress
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -26,16 +26,13 @@ from dns_api.db.models import TokenRow
 from dns_api.domain.delegation import TokenRequest, excess
 from dns_api.domain.policy import Grant, Principal, TokenKind
 from dns_api.errors import AuthenticationFailed, NotFound, PermissionDenied
+from dns_api.services.clock import utc_now
 
 PREFIX = "dnsapi_"
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 _DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_secret() -> str:

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from dns_api.api.deps import PrincipalDep, ServicesDep
 from dns_api.api.envelope import reply
-from dns_api.api.routes.tokens import principal_json
+from dns_api.views import principal_json
 
 router = APIRouter(tags=["identity"])
 

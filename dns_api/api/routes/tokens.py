@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,11 +17,10 @@ from dns_api.api.deps import (
     read_json_object,
 )
 from dns_api.api.envelope import reply
-from dns_api.api.schemas import timestamp
-from dns_api.domain.policy import Principal
 from dns_api.domain.token_spec import token_request
 from dns_api.errors import NotFound
-from dns_api.services.tokens import TokenInfo, utc_now
+from dns_api.services.clock import utc_now
+from dns_api.views import token_json
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -48,47 +46,6 @@ class TokenCreateBody(BaseModel):
     expires: StrictStr | None = Field(default=None, max_length=40, examples=["1h"])
     cidrs: list[StrictStr] = Field(default_factory=list, max_length=20)
     can_mint: StrictBool = False
-
-
-def _when(moment: datetime | None) -> str | None:
-    return timestamp(moment) if moment else None
-
-
-def token_json(info: TokenInfo, now: datetime | None = None) -> dict[str, Any]:
-    """A token as shown to people and scripts: never its secret."""
-    now = now or utc_now()
-    status = "active"
-    if info.revoked_at is not None:
-        status = "revoked"
-    elif info.expires_at is not None and info.expires_at <= now:
-        status = "expired"
-    return {
-        "id": info.id,
-        "type": "token",
-        "name": info.name,
-        "owner": info.owner,
-        "status": status,
-        "grants": [g.to_json() for g in info.grants],
-        "cidrs": list(info.networks),
-        "can_mint": info.can_mint,
-        "created": timestamp(info.created_at),
-        "created_by": info.created_by,
-        "expires": _when(info.expires_at),
-        "revoked": _when(info.revoked_at),
-        "last_used": _when(info.last_used_at),
-    }
-
-
-def principal_json(principal: Principal) -> dict[str, Any]:
-    return {
-        "id": principal.token_id,
-        "kind": str(principal.token_kind),
-        "name": principal.token_name,
-        "grants": [g.to_json() for g in principal.grants],
-        "cidrs": list(principal.networks),
-        "can_mint": principal.can_mint,
-        "expires": _when(principal.expires_at),
-    }
 
 
 @router.post(
