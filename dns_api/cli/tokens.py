@@ -174,9 +174,21 @@ def list_tokens(
 
 
 @app.command("revoke")
-def revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see list).")]) -> None:
-    """Revoke a token: it stops working on the next request, on every instance."""
+def revoke(
+    token_id: Annotated[int | None, typer.Argument(help="The token's id (see list).")] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="Revoke every token of this owner instead.")
+    ] = None,
+) -> None:
+    """Revoke a token (and what it minted): it stops working on the next request, everywhere."""
     settings = settings_or_exit()
+    if (token_id is None) == (owner is None):
+        fail("give either a token id or --owner", 2)
+    if owner is not None:
+        count = _with_tokens(settings, lambda t: t.revoke_owner(owner, by="cli"))
+        typer.echo(f"{count} token(s) of {owner} revoked")
+        return
+    assert token_id is not None
     info = _with_tokens(settings, lambda t: t.revoke(token_id, by="cli"))
     typer.echo(f"token {info.id} ({info.name}) revoked")
 

@@ -171,6 +171,16 @@ class TokenService:
 
         return await self._db.run(revoke)
 
+    async def revoke_owner(self, owner: str, *, by: str) -> int:
+        """Revoke every live token of ``owner`` (e.g. a user who left); returns how many."""
+        now = self._clock()
+        statement = (
+            update(TokenRow)
+            .where(TokenRow.owner == owner, TokenRow.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by=by)
+        )
+        return await self._db.run(lambda session: session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
     async def rotate(self, token_id: int) -> IssuedToken:
         """A new secret for the same token; the old secret stops working at once."""
         secret = new_secret()

@@ -1,0 +1,144 @@
+"""`dns-api token create|list|revoke|rotate` on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from typer.testing import CliRunner
+
+from dns_api.cli import app
+from dns_api.db.database import Database
+from dns_api.errors import AuthenticationFailed
+from dns_api.services.tokens import TokenService
+
+STRONG = "cli-test-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz"
+CI = [
+    "token", "create", "--owner", "ci", "--name", "ci-previews",
+    "--zone", "example.com", "--name-pattern", "pr-*", "--type", "CNAME",
+    "--action", "create,update", "--action", "delete", "--expires", "30d",
+]  # fmt: skip
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "SECRET_KEY": STRONG,
+        "DNSIMPLE_ACCOUNT_TOKEN": "t",
+        "DNSIMPLE_ACCOUNT_ID": "1010",
+        "DNSIMPLE_DOMAINS": "example.com,example.org",
+        "DATABASE_URL": database_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return CliRunner()
+
+
+def secret_of(output: str) -> str:
+    [line] = [line for line in output.splitlines() if line.startswith("dnsapi_")]
+    return line
+
+
+def listed(cli: CliRunner) -> list[dict[str, Any]]:
+    result = cli.invoke(app, ["token", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    tokens: list[dict[str, Any]] = json.loads(result.output)
+    return tokens
+
+
+def works(database_url: str, secret: str) -> bool:
+    async def check(database: Database) -> bool:
+        try:
+            await TokenService(database).principal_for(secret, "127.0.0.1")
+        except AuthenticationFailed:
+            return False
+        return True
+
+    database = Database(database_url)
+    try:
+        return anyio.run(check, database)
+    finally:
+        database.dispose()
+
+
+def test_create_list_rotate_revoke(cli: CliRunner, database_url: str) -> None:
+    created = cli.invoke(app, CI)
+    assert created.exit_code == 0, created.output
+    secret = secret_of(created.output)
+    assert works(database_url, secret)
+
+    [token] = listed(cli)
+    assert token["name"] == "ci-previews"
+    assert token["owner"] == "ci"
+    assert token["grants"] == [
+        {
+            "zones": ["example.com"],
+            "names": ["pr-*"],
+            "types": ["CNAME"],
+            "actions": ["create", "delete", "update"],
+        }
+    ]
+    assert token["expires"] is not None
+    assert secret not in json.dumps(token)
+
+    table = cli.invoke(app, ["token", "list"])
+    assert "ci-previews" in table.output
+    assert "dnsapi_" not in table.output
+
+    rotated = cli.invoke(app, ["token", "rotate", str(token["id"])])
+    assert rotated.exit_code == 0, rotated.output
+    new_secret = secret_of(rotated.output)
+    assert not works(database_url, secret)
+    assert works(database_url, new_secret)
+
+    revoked = cli.invoke(app, ["token", "revoke", str(token["id"])])
+    assert revoked.exit_code == 0
+    assert not works(database_url, new_secret)
+    assert listed(cli)[0]["status"] == "revoked"
+
+
+def test_revoke_every_token_of_an_owner(cli: CliRunner, database_url: str) -> None:
+    first = secret_of(cli.invoke(app, CI).output)
+    second = secret_of(cli.invoke(app, CI).output)
+    other = secret_of(cli.invoke(app, [*CI[:3], "bob", *CI[4:]]).output)
+    result = cli.invoke(app, ["token", "revoke", "--owner", "ci"])
+    assert result.exit_code == 0
+    assert "2 token(s)" in result.output
+    assert not works(database_url, first)
+    assert not works(database_url, second)
+    assert works(database_url, other)
+
+
+@pytest.mark.parametrize(
+    ("change", "option"),
+    [
+        ({"--zone": "nope.com"}, "--zone"),
+        ({"--name-pattern": "a..b"}, "--name-pattern"),
+        ({"--type": "MX"}, "--type"),
+        ({"--action": "fly"}, "--action"),
+        ({"--expires": "soon"}, "--expires"),
+    ],
+)
+def test_bad_options_are_named(cli: CliRunner, change: dict[str, str], option: str) -> None:
+    args = list(CI)
+    for flag, value in change.items():
+        args[args.index(flag) + 1] = value
+    result = cli.invoke(app, args)
+    assert result.exit_code == 2
+    assert option in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_token_ids_fail_cleanly(cli: CliRunner) -> None:
+    for command in (["token", "revoke", "99"], ["token", "rotate", "99"]):
+        result = cli.invoke(app, command)
+        assert result.exit_code == 1
+        assert "not found" in result.output
+
+
+def test_revoke_needs_exactly_one_target(cli: CliRunner) -> None:
+    assert cli.invoke(app, ["token", "revoke"]).exit_code == 2
+    assert cli.invoke(app, ["token", "revoke", "1", "--owner", "ci"]).exit_code == 2
