@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,7 +60,6 @@ class Database:
             for engine in (self.engine, self.read_engine):
                 event.listen(engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
         # No more threads than connections in a pool, so no thread ever waits for one.
         self._threads = anyio.CapacityLimiter(POOL_SIZE)
         self._inline = urls.is_sqlite(url)
@@ -76,12 +75,12 @@ class Database:
         except SQLAlchemyError as exc:
             raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
 
-    def read_once(self, work: Callable[[Session], T]) -> T:
+    def read_once(self, work: Callable[[Connection], T]) -> T:
         """Run a read of ONE statement without a transaction; retried once on a dropped link."""
         for attempt in (1, 2):
             try:
-                with self._reads() as session:
-                    return work(session)
+                with self.read_engine.connect() as connection:
+                    return work(connection)
             except DBAPIError as exc:
                 if attempt == 1 and exc.connection_invalidated:
                     continue
@@ -90,7 +89,7 @@ class Database:
                 raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
         raise AssertionError("unreachable")
 
-    async def read(self, work: Callable[[Session], T]) -> T:
+    async def read(self, work: Callable[[Connection], T]) -> T:
         """``read_once(work)``: inline for SQLite, on a worker thread for PostgreSQL."""
         if self._inline:
             return self.read_once(work)

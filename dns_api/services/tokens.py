@@ -29,6 +29,8 @@ from dns_api.errors import AuthenticationFailed, NotFound, PermissionDenied
 from dns_api.services.clock import utc_now
 
 PREFIX = "dnsapi_"
+_TOKENS = TokenRow.__table__
+TokenFields = Any  # a TokenRow, or a Core row of the tokens table (same attribute names)
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 _DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
 
@@ -201,8 +203,10 @@ class TokenService:
         """
         digest = hash_secret(secret)
         now = self._clock()
-        query = select(TokenRow).where(TokenRow.secret_hash == digest)
-        row = await self._db.read(lambda session: session.scalars(query).first())
+        # A Core row, not an ORM object: the lookup runs on every request, and ORM
+        # hydration was most of its cost.
+        query = select(*_TOKENS.c).where(_TOKENS.c.secret_hash == digest)
+        row = await self._db.read(lambda connection: connection.execute(query).first())
         stored = row.secret_hash if row is not None else _DUMMY_HASH
         if not hmac.compare_digest(stored, digest) or row is None:
             raise AuthenticationFailed("unknown scoped token")
@@ -217,7 +221,7 @@ class TokenService:
 
     @staticmethod
     def _check_usable(
-        row: TokenRow, source: str | None, now: datetime, *, check_source: bool = True
+        row: TokenFields, source: str | None, now: datetime, *, check_source: bool = True
     ) -> None:
         if row.revoked_at is not None:
             raise AuthenticationFailed(f"token {row.id} was revoked")
@@ -227,7 +231,7 @@ class TokenService:
             raise AuthenticationFailed(f"token {row.id} used from {source}, outside its networks")
 
     @staticmethod
-    def _principal(row: TokenRow) -> Principal:
+    def _principal(row: TokenFields) -> Principal:
         return Principal(
             user=row.owner,
             token_kind=TokenKind.SCOPED,
