@@ -1,31 +1,42 @@
-"""The queries the services need, one function each. Each runs inside ``Database.run``."""
+"""The queries the services need, one function each.
+
+Reads take a ``Connection`` (``Database.read``: one statement, no transaction) and return Core
+rows, which carry the same attribute names as the ORM classes at a fraction of the cost.
+Writes take a ``Session`` (``Database.run``) and work on ORM objects.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.orm import Session
 
 from dns_api.db.models import RecordRow
 
+RECORDS = RecordRow.__table__
+_ALL = select(*RECORDS.c)
 
-def record_by_id(session: Session, record_id: int) -> RecordRow | None:
+
+def record_for_update(session: Session, record_id: int) -> RecordRow | None:
     return session.get(RecordRow, record_id)
 
 
-def records_by_key(session: Session, zone: str, name: str, type: str) -> Sequence[RecordRow]:
-    query = select(RecordRow).where(
-        RecordRow.zone == zone, RecordRow.name == name, RecordRow.type == type
-    )
-    return session.scalars(query.order_by(RecordRow.id)).all()
+def record(connection: Connection, record_id: int) -> Row[Any] | None:
+    return connection.execute(_ALL.where(RECORDS.c.id == record_id)).first()
 
 
-def records_page(session: Session, *, offset: int, limit: int) -> Sequence[RecordRow]:
+def records_by_key(connection: Connection, zone: str, name: str, type: str) -> Sequence[Row[Any]]:
+    query = _ALL.where(RECORDS.c.zone == zone, RECORDS.c.name == name, RECORDS.c.type == type)
+    return connection.execute(query.order_by(RECORDS.c.id)).all()
+
+
+def records_page(connection: Connection, *, offset: int, limit: int) -> Sequence[Row[Any]]:
     """Newest first, as the original service listed them."""
-    query = select(RecordRow).order_by(RecordRow.id.desc()).offset(offset).limit(limit)
-    return session.scalars(query).all()
+    query = _ALL.order_by(RECORDS.c.id.desc()).offset(offset).limit(limit)
+    return connection.execute(query).all()
 
 
-def records_newest_first(session: Session) -> Sequence[RecordRow]:
-    return session.scalars(select(RecordRow).order_by(RecordRow.id.desc())).all()
+def records_newest_first(connection: Connection) -> Sequence[Row[Any]]:
+    return connection.execute(_ALL.order_by(RECORDS.c.id.desc())).all()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,8 @@ class Page:
         return (self.number - 1) * self.size
 
 
-def _to_managed(row: RecordRow) -> ManagedRecord:
+def _to_managed(row: Any) -> ManagedRecord:
+    """From an ORM ``RecordRow`` or a Core row of the records table (same attribute names)."""
     return ManagedRecord(
         id=row.id,
         zone=row.zone,
@@ -72,14 +74,16 @@ class RecordService:
     async def list_records(self, principal: Principal, page: Page) -> list[ManagedRecord]:
         """The page of records ``principal`` may read, newest first."""
         if reads_everything(principal):
-            return await self._db.run(
-                lambda session: [
+            return await self._db.read(
+                lambda connection: [
                     _to_managed(row)
-                    for row in queries.records_page(session, offset=page.offset, limit=page.size)
+                    for row in queries.records_page(connection, offset=page.offset, limit=page.size)
                 ]
             )
-        rows = await self._db.run(
-            lambda session: [_to_managed(row) for row in queries.records_newest_first(session)]
+        rows = await self._db.read(
+            lambda connection: [
+                _to_managed(row) for row in queries.records_newest_first(connection)
+            ]
         )
         readable = [r for r in rows if self._may(principal, Action.READ, r)]
         return readable[page.offset : page.offset + page.size]
@@ -155,20 +159,16 @@ class RecordService:
         return (zone, name, type)
 
     async def _load(self, record_id: int) -> ManagedRecord:
-        def load(session: Session) -> ManagedRecord:
-            row = queries.record_by_id(session, record_id)
-            if row is None:
-                raise NotFound("Record not found")
-            return _to_managed(row)
-
-        return await self._db.run(load)
+        row = await self._db.read(lambda connection: queries.record(connection, record_id))
+        if row is None:
+            raise NotFound("Record not found")
+        return _to_managed(row)
 
     async def _find(self, zone: str, name: str, type: str) -> ManagedRecord | None:
-        def find(session: Session) -> ManagedRecord | None:
-            rows = queries.records_by_key(session, zone, name, type)
-            return _to_managed(rows[0]) if rows else None
-
-        return await self._db.run(find)
+        rows = await self._db.read(
+            lambda connection: queries.records_by_key(connection, zone, name, type)
+        )
+        return _to_managed(rows[0]) if rows else None
 
     async def _create_unlocked(self, principal: Principal, spec: RecordSpec) -> ManagedRecord:
         upstream = await self._provider.create_record(
@@ -240,7 +240,7 @@ class RecordService:
         self, principal: Principal, record_id: int, upstream: ProviderRecord
     ) -> ManagedRecord:
         def save(session: Session) -> ManagedRecord:
-            row = queries.record_by_id(session, record_id)
+            row = queries.record_for_update(session, record_id)
             if row is None:
                 raise NotFound("Record not found")
             row.content = upstream.content
@@ -271,7 +271,7 @@ class RecordService:
             log.info("DNSimple record %s was already gone", record.dnsimple_record_id)
 
         def remove(session: Session) -> None:
-            row = queries.record_by_id(session, record.id)
+            row = queries.record_for_update(session, record.id)
             if row is not None:
                 session.delete(row)
 
