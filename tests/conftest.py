@@ -30,6 +30,8 @@ USERS = ["alice", "bob"]
 DENIED = ["www", "Admin"]
 EMULATOR_TOKEN = "emulator-token"
 ACCOUNT_ID = 1010
+# Every variable the service reads, so tests can start from a clean environment.
+CONFIG_VARIABLES = [name.upper() for name in Settings.model_fields]
 
 
 @pytest.fixture(scope="session")
@@ -136,3 +138,13 @@ def auth() -> Callable[[str], dict[str, str]]:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def clean_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """No configuration variable set, in an empty folder (no .env); returns the environment
+    for subprocesses."""
+    for name in CONFIG_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}

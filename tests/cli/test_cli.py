@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -20,27 +19,12 @@ from dns_api.cli import app
 from dns_api.db import migrate
 
 STRONG = "cli-test-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz"
-CONFIG_NAMES = [
-    "SECRET_KEY",
-    "VALID_USERS",
-    "DNSIMPLE_ACCOUNT_ID",
-    "DNSIMPLE_ACCOUNT_TOKEN",
-    "DNSIMPLE_DOMAINS",
-    "BLACKLISTED_SUBDOMAINS",
-    "DNSIMPLE_DOMAIN_TTL",
-    "DATABASE_URL",
-    "PORT",
-    "DNSIMPLE_BASE_URL",
-]
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+def env(clean_config: dict[str, str]) -> dict[str, str]:
     """A clean environment in an empty folder; returns the variables for subprocesses."""
-    for name in CONFIG_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return {k: v for k, v in os.environ.items() if k not in CONFIG_NAMES}
+    return clean_config
 
 
 def test_help_lists_the_commands() -> None:

@@ -13,24 +13,8 @@ STRONG = "s3cr3t-" + "k" * 10 + "abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in [
-        "SECRET_KEY",
-        "VALID_USERS",
-        "DNSIMPLE_ACCOUNT_ID",
-        "DNSIMPLE_ACCOUNT_TOKEN",
-        "DNSIMPLE_DOMAINS",
-        "BLACKLISTED_SUBDOMAINS",
-        "DNSIMPLE_DOMAIN_TTL",
-        "DATABASE_URL",
-        "PORT",
-        "DNSIMPLE_BASE_URL",
-        "LOG_LEVEL",
-        "TRUSTED_PROXIES",
-        "LEGACY_TOKENS",
-    ]:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+def _clean(clean_config: dict[str, str]) -> None:
+    """Every test here starts from no configuration, in an empty folder."""
 
 
 def production(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:

@@ -100,19 +100,15 @@ async def read_record(
     return reply(record_json(record))
 
 
+UPDATE_ROUTE: dict[str, Any] = {
+    "openapi_extra": body_schema(RecordUpdateBody),
+    "responses": RECORD_REPLY,
+}
+
+
 # POST too: the original README updates with `curl -X POST`.
-@router.patch(
-    "/{record_id}",
-    summary="Change a record's value",
-    openapi_extra=body_schema(RecordUpdateBody),
-    responses=RECORD_REPLY,
-)
-@router.post(
-    "/{record_id}",
-    summary="Change a record's value (alias of PATCH)",
-    openapi_extra=body_schema(RecordUpdateBody),
-    responses=RECORD_REPLY,
-)
+@router.patch("/{record_id}", summary="Change a record's value", **UPDATE_ROUTE)
+@router.post("/{record_id}", summary="Change a record's value (alias of PATCH)", **UPDATE_ROUTE)
 async def update_record(
     record_id: str, request: Request, principal: PrincipalDep, services: ServicesDep
 ) -> JSONResponse:
