@@ -92,6 +92,14 @@ class Conflict(DnsApiError):
     title = "Conflict"
 
 
+class PreconditionFailed(DnsApiError):
+    """An ``If-Match`` / ``If-None-Match`` that no longer holds: someone changed the set."""
+
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+
 class UpstreamDrift(Conflict):
     code = "upstream_drift"
     title = "DNSimple no longer matches dns-api's records"
@@ -155,6 +163,13 @@ class UpstreamRejected(UpstreamError):
     ) -> None:
         self.field_errors = field_errors or {}
         super().__init__(detail, upstream_status=upstream_status)
+
+
+class UpstreamFeatureUnavailable(UpstreamError):
+    """DNSimple refused a feature the account's plan lacks (412), such as batch changes."""
+
+    status = 502
+    code = "upstream_feature_unavailable"
 
 
 class UpstreamNotFound(UpstreamError):

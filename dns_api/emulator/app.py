@@ -84,6 +84,7 @@ def _v2_routes(state: EmulatorState) -> list[BaseRoute]:
                 "DELETE": ("deleteZoneRecord", _delete),
             },
         ),
+        ("/{account}/zones/{zone}/batch", {"POST": ("batchChangeZoneRecords", _batch)}),
     ]
     return [Route(path, _v2_endpoint(state, ops), methods=list(ops)) for path, ops in table]
 
@@ -174,6 +175,12 @@ async def _delete(state: EmulatorState, request: Request) -> Response:
     _check_account(state, request)
     state.delete_record(request.path_params["zone"], request.path_params["record"])
     return Response(status_code=204)
+
+
+async def _batch(state: EmulatorState, request: Request) -> Response:
+    _check_account(state, request)
+    body = await json_object(request)
+    return data(state.apply_batch(request.path_params["zone"], body))
 
 
 def _check_account(state: EmulatorState, request: Request) -> None:

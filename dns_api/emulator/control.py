@@ -34,6 +34,7 @@ def control_routes(state: EmulatorState) -> list[BaseRoute]:
         ("/faults", _faults, ["GET", "PUT"]),
         ("/fail-next", _fail_next, ["POST"]),
         ("/rate-limit", _rate_limit, ["GET", "PUT"]),
+        ("/features", _features, ["GET", "PUT"]),
         ("/zones", _add_zone, ["POST"]),
         ("/zones/{zone}/records", _dump_records, ["GET"]),
     ]
@@ -93,6 +94,20 @@ async def _rate_limit(state: EmulatorState, request: Request) -> Response:
     else:
         limits = state.rate_limit()
     return JsonResponse(asdict(limits))
+
+
+async def _features(state: EmulatorState, request: Request) -> Response:
+    """The plan's features: ``{"batch_enabled": bool}``; a PUT sets every one (default True)."""
+    if request.method == "PUT":
+        body = await json_object(request)
+        unknown = sorted(set(body) - {"batch_enabled"})
+        if unknown:
+            raise ValueError(f"unknown features {unknown}")
+        enabled = body.get("batch_enabled", True)
+        if not isinstance(enabled, bool):
+            raise TypeError("batch_enabled must be true or false")
+        state.batch_enabled = enabled
+    return JsonResponse({"batch_enabled": state.batch_enabled})
 
 
 async def _add_zone(state: EmulatorState, request: Request) -> Response:

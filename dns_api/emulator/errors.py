@@ -6,12 +6,18 @@ from typing import Any
 
 Json = dict[str, Any]
 Errors = dict[str, list[str]]
+BatchErrors = dict[str, list[Json]]
+"""A batch's 400: per kind (``creates``...), ``{"index", "message", "errors"?}`` per operation."""
+
+SYSTEM_RECORD_READ_ONLY = "System records cannot be changed or deleted"
 
 
 class DnsimpleError(Exception):
     """An error answer exactly as DNSimple words it: ``{"message": ..., "errors"?: {...}}``."""
 
-    def __init__(self, status: int, message: str, errors: Errors | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, errors: Errors | BatchErrors | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

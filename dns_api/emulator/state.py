@@ -3,8 +3,8 @@
 One ``EmulatorState`` is one DNSimple account: its zones, their records, its hourly rate-limit
 budget, a counter of the API calls received and the faults to inject. It knows nothing about
 HTTP; ``dns_api.emulator.app`` turns requests into calls on it and ``DnsimpleError`` into
-answers. The rules live next door (``validation``, ``faults``, ``ratelimit``, ``calls``,
-``shapes``, ``persistence``); this module holds the account and the lock around them.
+answers. The rules live next door (``validation``, ``batch``, ``faults``, ``ratelimit``,
+``calls``, ``shapes``, ``persistence``); this module holds the account and the lock around them.
 
 Every public method is thread-safe (one re-entrant lock): the test-suite pokes the state from
 its own thread while the server thread serves requests. Mutations are persisted right away when
@@ -16,12 +16,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from dns_api.emulator import persistence, shapes
+from dns_api.emulator import batch, persistence, shapes
 from dns_api.emulator.calls import CallCounter
-from dns_api.emulator.errors import DnsimpleError, Errors, Json, not_found
+from dns_api.emulator.errors import SYSTEM_RECORD_READ_ONLY, DnsimpleError, Errors, Json, not_found
 from dns_api.emulator.faults import FAULT_STATUSES, HANG, FaultInjector, FaultPlan, Faults
 from dns_api.emulator.ratelimit import RATE_LIMIT_WINDOW_S, HourlyWindow, RateLimit
 from dns_api.emulator.shapes import iso
@@ -58,7 +59,9 @@ class EmulatorState:
     """One DNSimple account held in memory (optionally mirrored to a JSON file).
 
     Record ids increase across the account and are never reused, not even after ``reset``.
-    Zones and records returned by the public methods are copies.
+    Zones and records returned by the public methods are copies. ``batch_enabled`` says whether
+    the account's plan has batch changes (DNSimple's Enterprise plan); when False the batch
+    endpoint answers 412.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class EmulatorState:
         self.token = token
         self.persist_path = persist_path
         self.calls = CallCounter()
+        self.batch_enabled = True
         self._clock = clock
         self._lock = threading.RLock()
         self._created_at = iso(clock())
@@ -168,10 +172,26 @@ class EmulatorState:
             del self._zone_records(zone)[record["id"]]
             self._save()
 
+    def apply_batch(self, zone: str, body: Mapping[str, Any]) -> Json:
+        """Check a batchChangeZoneRecords body as a whole, then apply it and save once; return
+        the answer's ``data``. 412 when ``batch_enabled`` is off, 404 for an unknown zone, 400
+        listing every failing operation (and nothing changed)."""
+        with self._lock:
+            if not self.batch_enabled:
+                raise DnsimpleError(412, batch.UNAVAILABLE_MESSAGE)
+            zone_name = self._zone(zone)["name"]
+            records = self._records[zone_name]
+            plan = batch.plan_batch(body, records)
+            new_record = partial(self._new_record, zone_name)
+            result = batch.apply_plan(plan, records, new_record, iso(self._clock()))
+            self._save()
+            return result
+
     def reset(self) -> None:
         """Back to a fresh account: zones kept but holding only their system records; counters,
-        faults and the rate-limit window cleared."""
+        faults and the rate-limit window cleared; batch changes enabled."""
         with self._lock:
+            self.batch_enabled = True
             for name in self._zones:
                 self._records[name] = {}
                 self._seed_system_records(name)
@@ -283,7 +303,7 @@ class EmulatorState:
     def _writable_record(self, zone: str, record_id: int | str) -> Json:
         record = self._record(zone, record_id)
         if record["system_record"]:
-            raise DnsimpleError(400, "System records cannot be changed or deleted")
+            raise DnsimpleError(400, SYSTEM_RECORD_READ_ONLY)
         return record
 
     def _new_zone(self, name: str) -> Json:

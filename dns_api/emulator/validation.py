@@ -2,7 +2,9 @@
 
 ``validate_record`` turns a createZoneRecord or updateZoneRecord body into the record's new
 fields, or raises a 400 ``Validation failed`` that lists every problem found at once, keyed like
-DNSimple (``record_type`` for the type), including the CNAME exclusivity rules.
+DNSimple (``record_type`` for the type), including the CNAME exclusivity rules; ``check_record``
+does the same without raising (the batch collects the problems of every operation). TXT and SPF
+content is stored in DNSimple's quoted form (``txt``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dns_api.emulator.errors import DnsimpleError, Errors, Json
+from dns_api.emulator.txt import normalize_content
 
 RECORD_TYPES = frozenset(
     {"A", "AAAA", "ALIAS", "CAA", "CNAME", "DNSKEY", "DS", "HINFO", "MX", "NAPTR"}
@@ -38,21 +41,30 @@ def validate_record(
 ) -> Json:
     """The fields of a record created (``base`` None) or updated (``base`` = the record) from
     ``body``, checked against the other records of its zone; 400 ``Validation failed`` if not."""
+    candidate, errors = check_record(body, base=base, zone_records=zone_records)
+    if errors:
+        raise DnsimpleError(400, "Validation failed", errors)
+    return candidate
+
+
+def check_record(
+    body: Mapping[str, Any], *, base: Json | None, zone_records: Iterable[Json]
+) -> tuple[Json, Errors]:
+    """``validate_record`` without raising: the candidate fields and every problem found."""
     candidate, errors = parse_record_fields(body, base=base)
     if "name" not in errors and "record_type" not in errors:
         exclude_id = None if base is None else base["id"]
         neighbours = [r for r in zone_records if r["id"] != exclude_id]
         _add(errors, "name", _cname_problem(candidate, neighbours))
-    if errors:
-        raise DnsimpleError(400, "Validation failed", errors)
-    return candidate
+    return candidate, errors
 
 
 def parse_record_fields(body: Mapping[str, Any], *, base: Json | None) -> tuple[Json, Errors]:
     """Merge a create (``base`` None) or update (``base`` = the record) body into a candidate.
 
     Returns the candidate fields and every problem found, keyed like DNSimple (``record_type``
-    for the type). On update, ``type`` is not updatable and is ignored.
+    for the type). On update, ``type`` is not updatable and is ignored. TXT and SPF content
+    given in ``body`` is put in quoted form.
     """
     errors: Errors = {}
     fields: tuple[str, ...]
@@ -70,6 +82,8 @@ def parse_record_fields(body: Mapping[str, Any], *, base: Json | None) -> tuple[
             _store(candidate, errors, name, None, _REQUIRED[name])
     if "content" not in errors and "record_type" not in errors:
         _add(errors, "content", _content_problem(candidate["type"], candidate["content"]))
+        if "content" in body:
+            candidate["content"] = normalize_content(candidate["type"], candidate["content"])
     return candidate, errors
 
 

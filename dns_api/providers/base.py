@@ -6,6 +6,7 @@ the errors of ``dns_api.errors``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -46,6 +47,23 @@ class RecordChanges:
     content: str | None = None
     ttl: int | None = None
     priority: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordUpdate:
+    """One update of a batch: the record ``id`` and what to change."""
+
+    id: int
+    changes: RecordChanges
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a batch changed, in the order the batch listed each kind."""
+
+    created: tuple[ProviderRecord, ...] = ()
+    updated: tuple[ProviderRecord, ...] = ()
+    deleted: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +120,21 @@ class DnsProvider(Protocol):
 
     async def delete_record(self, zone: str, record_id: int) -> None:
         """Delete one record; ``UpstreamNotFound`` when it was already gone."""
+        ...
+
+    async def batch_change(
+        self,
+        zone: str,
+        *,
+        creates: Sequence[NewRecord] = (),
+        updates: Sequence[RecordUpdate] = (),
+        deletes: Sequence[int] = (),
+    ) -> BatchResult:
+        """Apply deletes, then updates, then creates in one atomic call (all or nothing).
+
+        Raises ``UpstreamFeatureUnavailable`` when the account's plan has no batch changes
+        (DNSimple answers 412), and ``UpstreamRejected`` when one operation is invalid.
+        """
         ...
 
     async def aclose(self) -> None:

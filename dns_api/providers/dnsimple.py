@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Self, TypeVar
 from urllib.parse import quote
@@ -21,10 +21,12 @@ import httpx
 
 from dns_api.providers.base import (
     AccountIdentity,
+    BatchResult,
     NewRecord,
     ProviderRecord,
     RateLimit,
     RecordChanges,
+    RecordUpdate,
 )
 from dns_api.providers.dnsimple_errors import (
     error_for_malformed_body,
@@ -36,6 +38,7 @@ from dns_api.providers.dnsimple_json import (
     MalformedBodyError,
     decode_body,
     ignore_body,
+    parse_batch,
     parse_identity,
     parse_page,
     parse_single_record,
@@ -132,38 +135,51 @@ class DnsimpleClient:
 
     async def create_record(self, zone: str, record: NewRecord) -> ProviderRecord:
         """Create one record (DNSimple answers 201) and return it as stored."""
-        body: dict[str, object] = {
-            "name": record.name,
-            "type": record.type,
-            "content": record.content,
-            "ttl": record.ttl,
-        }
-        if record.priority is not None:
-            body["priority"] = record.priority
         parse = partial(parse_single_record, zone)
         return await self._call(
-            "POST", self._records_path(zone), parse, expected=201, json_body=body
+            "POST", self._records_path(zone), parse, expected=201, json_body=_create_body(record)
         )
 
     async def update_record(
         self, zone: str, record_id: int, changes: RecordChanges
     ) -> ProviderRecord:
         """PATCH only the fields of ``changes`` that are not ``None``; return the stored record."""
-        fields = (
-            ("content", changes.content),
-            ("ttl", changes.ttl),
-            ("priority", changes.priority),
-        )
-        body = {key: value for key, value in fields if value is not None}
         path = self._records_path(zone, record_id)
-        return await self._call("PATCH", path, partial(parse_single_record, zone), json_body=body)
+        parse = partial(parse_single_record, zone)
+        return await self._call("PATCH", path, parse, json_body=_changes_body(changes))
 
     async def delete_record(self, zone: str, record_id: int) -> None:
         """Delete one record (DNSimple answers 204); ``UpstreamNotFound`` if already gone."""
         await self._call("DELETE", self._records_path(zone, record_id), ignore_body, expected=204)
 
+    async def batch_change(
+        self,
+        zone: str,
+        *,
+        creates: Sequence[NewRecord] = (),
+        updates: Sequence[RecordUpdate] = (),
+        deletes: Sequence[int] = (),
+    ) -> BatchResult:
+        """One atomic POST .../batch: DNSimple deletes, then updates, then creates, or does
+        nothing. Empty lists are not sent; updates carry ``id`` and their non-None fields.
+
+        ``UpstreamFeatureUnavailable`` when the plan has no batch changes (412);
+        ``UpstreamRejected`` naming every failing operation (400). Never retried (a write).
+        """
+        operations: dict[str, list[dict[str, object]]] = {
+            "creates": [_create_body(record) for record in creates],
+            "updates": [{"id": int(u.id), **_changes_body(u.changes)} for u in updates],
+            "deletes": [{"id": int(record_id)} for record_id in deletes],
+        }
+        body = {kind: items for kind, items in operations.items() if items}
+        path = f"{self._zone_path(zone)}/batch"
+        return await self._call("POST", path, partial(parse_batch, zone), json_body=body)
+
+    def _zone_path(self, zone: str) -> str:
+        return f"/v2/{self._account}/zones/{quote(zone, safe='')}"
+
     def _records_path(self, zone: str, record_id: int | None = None) -> str:
-        path = f"/v2/{self._account}/zones/{quote(zone, safe='')}/records"
+        path = f"{self._zone_path(zone)}/records"
         return path if record_id is None else f"{path}/{int(record_id)}"
 
     async def _call(
@@ -217,6 +233,23 @@ class DnsimpleClient:
             raise
         _log_call(method, path, str(response.status_code), started)
         return response
+
+
+def _create_body(record: NewRecord) -> dict[str, object]:
+    body: dict[str, object] = {
+        "name": record.name,
+        "type": record.type,
+        "content": record.content,
+        "ttl": record.ttl,
+    }
+    if record.priority is not None:
+        body["priority"] = record.priority
+    return body
+
+
+def _changes_body(changes: RecordChanges) -> dict[str, object]:
+    fields = (("content", changes.content), ("ttl", changes.ttl), ("priority", changes.priority))
+    return {key: value for key, value in fields if value is not None}
 
 
 def _checked_token(token: str) -> str:

@@ -2,9 +2,11 @@
 
 The one table, from the cause to the error ``DnsimpleClient`` raises:
 
-    400                             UpstreamRejected     (DNSimple's field errors)
+    400                             UpstreamRejected     (DNSimple's field errors; for a batch,
+                                                          every failing operation in the detail)
     401, 403                        UpstreamAuthFailed
     404                             UpstreamNotFound
+    412                             UpstreamFeatureUnavailable  (not on the account's plan)
     429                             UpstreamRateLimited  (retry_after)
     504, a transport timeout        UpstreamTimeout
     other 5xx, other transport
@@ -21,6 +23,7 @@ import httpx
 from dns_api.errors import (
     UpstreamAuthFailed,
     UpstreamError,
+    UpstreamFeatureUnavailable,
     UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamRejected,
@@ -30,6 +33,7 @@ from dns_api.errors import (
 from dns_api.providers.dnsimple_json import (
     JsonObject,
     MalformedBodyError,
+    batch_problems,
     error_message,
     error_payload,
     field_errors,
@@ -46,11 +50,13 @@ def error_for_response(response: httpx.Response, *, expected: int = 200) -> Upst
     message = error_message(payload) or _describe_status(response, payload)
     match status:
         case 400:
-            return UpstreamRejected(message, field_errors=field_errors(payload))
+            return _rejected(message, payload)
         case 401 | 403:
             return UpstreamAuthFailed(message, upstream_status=status)
         case 404:
             return UpstreamNotFound(message, upstream_status=status)
+        case 412:
+            return UpstreamFeatureUnavailable(message, upstream_status=status)
         case 429:
             retry_after = retry_after_seconds(response.headers)
             return UpstreamRateLimited(message, retry_after=retry_after, upstream_status=status)
@@ -77,6 +83,13 @@ def error_for_malformed_body(response: httpx.Response, exc: MalformedBodyError) 
     """An expected status whose body is not what DNSimple documents."""
     status = response.status_code
     return UpstreamUnavailable(f"DNSimple answered {status} with {exc}", upstream_status=status)
+
+
+def _rejected(message: str, payload: JsonObject | None) -> UpstreamRejected:
+    """A 400; a batch's names every failing operation: ``Validation failed: creates[0]: ...``."""
+    problems = batch_problems(payload)
+    detail = f"{message}: {'; '.join(problems)}" if problems else message
+    return UpstreamRejected(detail, field_errors=field_errors(payload))
 
 
 def _describe_status(response: httpx.Response, payload: JsonObject | None) -> str:

@@ -1,19 +1,20 @@
 """DNSimple API v2 JSON -> the dataclasses of ``providers.base``; a helper of ``dnsimple``.
 
-Records (``ZoneRecord``), ``whoami``, pagination, an error answer's message and field errors,
-timestamps. Any 2xx body without the shape DNSimple documents raises :class:`MalformedBodyError`;
-``dnsimple_errors`` turns that into an ``UpstreamError``. Nothing here sends a request.
+Records (``ZoneRecord``), ``whoami``, pagination, a batch's answer, an error answer's message
+and field errors (including a batch's per-operation errors), timestamps. Any 2xx body without
+the shape DNSimple documents raises :class:`MalformedBodyError`; ``dnsimple_errors`` turns that
+into an ``UpstreamError``. Nothing here sends a request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 import httpx
 
-from dns_api.providers.base import AccountIdentity, ProviderRecord
+from dns_api.providers.base import AccountIdentity, BatchResult, ProviderRecord
 
 T = TypeVar("T")
 JsonObject = Mapping[str, object]
@@ -66,6 +67,19 @@ def parse_single_record(zone: str, body: object) -> ProviderRecord:
     return _parse_record(zone, _data(body))
 
 
+def parse_batch(zone: str, body: object) -> BatchResult:
+    """A batchChangeZoneRecords answer: ``data.creates``/``updates`` hold ``ZoneRecord``s and
+    ``data.deletes`` ``{"id": n}`` objects; a missing list is an empty one."""
+    data = _data(body)
+    created = [_parse_record(zone, item) for item in _optional(data, "creates", list) or []]
+    updated = [_parse_record(zone, item) for item in _optional(data, "updates", list) or []]
+    deleted = [
+        _required(_as_object(item, "deleted record"), "id", int)
+        for item in _optional(data, "deletes", list) or []
+    ]
+    return BatchResult(created=tuple(created), updated=tuple(updated), deleted=tuple(deleted))
+
+
 def error_payload(response: httpx.Response) -> JsonObject | None:
     """The JSON object of an error answer; ``None`` when its body is not one."""
     try:
@@ -82,11 +96,65 @@ def error_message(payload: JsonObject | None) -> str | None:
 
 
 def field_errors(payload: JsonObject | None) -> dict[str, list[str]]:
-    """DNSimple's per-field messages (``errors``) of a 400 answer; ``{}`` when there are none."""
+    """DNSimple's per-field messages (``errors``) of a 400 answer; ``{}`` when there are none.
+
+    A batch's per-operation errors are flattened to keys like ``creates/0/record_type`` (or
+    ``deletes/0`` for an operation with a message only).
+    """
     errors = payload.get("errors") if payload else None
     if not isinstance(errors, dict):
         return {}
-    return {str(field): _as_messages(messages) for field, messages in errors.items()}
+    flat: dict[str, list[str]] = {}
+    for field, messages in errors.items():
+        if _is_batch_list(messages):
+            for index, operation in _indexed(messages):
+                flat.update(_operation_messages(f"{field}/{index}", operation))
+        else:
+            flat[str(field)] = _as_messages(messages)
+    return flat
+
+
+def batch_problems(payload: JsonObject | None) -> list[str]:
+    """One line per failing operation of a batch's 400, in DNSimple's order, e.g.
+    ``creates[0]: record_type unsupported``; ``[]`` when the answer is not a batch's."""
+    errors = payload.get("errors") if payload else None
+    if not isinstance(errors, dict):
+        return []
+    lines: list[str] = []
+    for kind, operations in errors.items():
+        if _is_batch_list(operations):
+            lines.extend(
+                f"{kind}[{index}]: {_describe_operation(operation)}"
+                for index, operation in _indexed(operations)
+            )
+    return lines
+
+
+def _is_batch_list(value: object) -> TypeGuard[list[JsonObject]]:
+    """A batch's ``errors.<kind>``: a non-empty list of objects (one per failing operation)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _indexed(operations: list[JsonObject]) -> list[tuple[object, JsonObject]]:
+    return [(operation.get("index", "?"), operation) for operation in operations]
+
+
+def _operation_messages(key: str, operation: JsonObject) -> dict[str, list[str]]:
+    errors = operation.get("errors")
+    if isinstance(errors, dict) and errors:
+        return {f"{key}/{field}": _as_messages(messages) for field, messages in errors.items()}
+    return {key: [error_message(operation) or "invalid"]}
+
+
+def _describe_operation(operation: JsonObject) -> str:
+    errors = operation.get("errors")
+    if isinstance(errors, dict) and errors:
+        return ", ".join(
+            f"{field} {message}"
+            for field, messages in errors.items()
+            for message in _as_messages(messages)
+        )
+    return error_message(operation) or "invalid"
 
 
 def _as_messages(messages: object) -> list[str]:

@@ -22,6 +22,7 @@ ACCOUNT = 1010
 TOKEN = "emulator-token"
 ZONE = "example.com"
 RECORDS = f"/v2/{ACCOUNT}/zones/{ZONE}/records"
+BATCH = f"/v2/{ACCOUNT}/zones/{ZONE}/batch"
 
 Request = Callable[[httpx.Client, EmulatorState], httpx.Response]
 Compare = Callable[[Any, Any], None]
@@ -110,6 +111,33 @@ def delete_record(http: httpx.Client, state: EmulatorState) -> httpx.Response:
     return http.delete(f"{RECORDS}/{create(http, name='www', type='A', content='127.0.0.1')}")
 
 
+def batch_of_every_kind(http: httpx.Client, state: EmulatorState) -> httpx.Response:
+    names = ["update1", "update2", "delete1", "delete2"]
+    ids = [create(http, name=name, type="A", content="3.2.3.4") for name in names]
+    return http.post(
+        BATCH,
+        json={
+            "creates": [
+                {"name": "ab", "type": "A", "content": "3.2.3.4"},
+                {"name": "ab", "type": "A", "content": "4.2.3.4"},
+            ],
+            "updates": [
+                {"id": ids[0], "content": "3.2.3.40"},
+                {"id": ids[1], "content": "5.2.3.40"},
+            ],
+            "deletes": [{"id": ids[2]}, {"id": ids[3]}],
+        },
+    )
+
+
+def batch_creating_a_bad_type(http: httpx.Client, state: EmulatorState) -> httpx.Response:
+    return http.post(BATCH, json={"creates": [{"name": "ab", "type": "BOGUS", "content": "x"}]})
+
+
+def batch_of_unknown(kind: str) -> Request:
+    return lambda http, state: http.post(BATCH, json={kind: [{"id": 67622509}]})
+
+
 def list_two_zones(http: httpx.Client, state: EmulatorState) -> httpx.Response:
     state.add_zone("example-beta.com")
     return http.get(f"/v2/{ACCOUNT}/zones")
@@ -165,6 +193,18 @@ CASES = [
         assert_validation_shape,
     ),
     Case("badgateway.http", bad_gateway),
+    Case("batchChangeZoneRecords/success.http", batch_of_every_kind),
+    Case(
+        "batchChangeZoneRecords/error_400_create_validation_failed.http", batch_creating_a_bad_type
+    ),
+    Case(
+        "batchChangeZoneRecords/error_400_update_validation_failed.http",
+        batch_of_unknown("updates"),
+    ),
+    Case(
+        "batchChangeZoneRecords/error_400_delete_validation_failed.http",
+        batch_of_unknown("deletes"),
+    ),
 ]
 
 
