@@ -36,6 +36,9 @@ def _split_commas(value: Any) -> Any:
     return value
 
 
+MAX_TTL_BOUND = 2_592_000  # 30 days
+
+
 class Settings(BaseSettings):
     """Every setting of the service. Build one with ``load_settings()`` (or directly in tests)."""
 
@@ -49,7 +52,9 @@ class Settings(BaseSettings):
     dnsimple_account_token: SecretStr | None = None
     dnsimple_domains: CommaList = Field(default_factory=list)
     blacklisted_subdomains: CommaList = Field(default_factory=list)
-    dnsimple_domain_ttl: int = Field(default=60, ge=60, le=86400)
+    dnsimple_domain_ttl: int = Field(default=60, ge=1, le=MAX_TTL_BOUND)
+    min_ttl: int = Field(default=60, ge=1, le=MAX_TTL_BOUND)
+    max_ttl: int = Field(default=86400, ge=1, le=MAX_TTL_BOUND)
     dnsimple_base_url: str = "https://api.dnsimple.com"
     database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
     port: int = Field(default=8000, ge=1, le=65535)
@@ -130,6 +135,13 @@ class Settings(BaseSettings):
 
 def check_settings(settings: Settings) -> None:
     """Refuse settings that cannot work or are unsafe. Raises ``ConfigurationError``."""
+    if settings.min_ttl > settings.max_ttl:
+        raise ConfigurationError("MIN_TTL", f"is above MAX_TTL ({settings.max_ttl})")
+    if not settings.min_ttl <= settings.dnsimple_domain_ttl <= settings.max_ttl:
+        raise ConfigurationError(
+            "DNSIMPLE_DOMAIN_TTL",
+            f"must be within MIN_TTL..MAX_TTL ({settings.min_ttl}..{settings.max_ttl})",
+        )
     if settings.demo_mode:
         return
     if settings.dnsimple_account_id is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
@@ -108,3 +108,23 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
             "content": {"application/json": {"schema": model.model_json_schema()}},
         }
     }
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+
+
+def dry_run_flag(
+    dry_run: Annotated[
+        str | None,
+        Query(description="`true`: work out and return the changes without making them."),
+    ] = None,
+) -> bool:
+    if dry_run is None or dry_run.strip().lower() in _FALSE:
+        return False
+    if dry_run.strip().lower() in _TRUE:
+        return True
+    raise ValidationFailed([FieldProblem("dry_run", "must be true or false", "query")])
+
+
+DryRunDep = Annotated[bool, Depends(dry_run_flag)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from dns_api.domain import names
 from dns_api.domain.records import MAX_CONTENT_LENGTH, ManagedRecord
 from dns_api.views import timestamp
 
@@ -19,6 +20,8 @@ class RecordCreateBody(BaseModel):
     domain: StrictStr = Field(max_length=253, examples=["example.com"])
     subdomain: StrictStr = Field(max_length=253, examples=["api"])
     to: StrictStr = Field(max_length=MAX_CONTENT_LENGTH, examples=["api.example.org"])
+    ttl: StrictInt | None = Field(default=None, examples=[300])
+    priority: StrictInt | None = Field(default=None, examples=[10])
 
 
 class RecordUpdateBody(BaseModel):
@@ -27,6 +30,8 @@ class RecordUpdateBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     to: StrictStr = Field(max_length=MAX_CONTENT_LENGTH, examples=["203.0.113.7"])
+    ttl: StrictInt | None = Field(default=None, examples=[300])
+    priority: StrictInt | None = Field(default=None, examples=[10])
 
 
 class RecordOut(BaseModel):
@@ -38,7 +43,9 @@ class RecordOut(BaseModel):
     subdomain: str
     to: str
     ttl: int
+    priority: int | None
     fqdn: str
+    fqdn_unicode: str
     dnsimple_record_id: int
     created: str
     updated: str
@@ -67,10 +74,12 @@ def record_json(record: ManagedRecord) -> dict[str, Any]:
         "domain_key": record.domain_key,
         "domain_type": record.type,
         "domain": record.zone,
-        "subdomain": record.name,
-        "to": record.content,
+        "subdomain": record.name or "@",
+        "to": record.value.text(record.type),
         "ttl": record.ttl,
+        "priority": record.priority,
         "fqdn": record.fqdn,
+        "fqdn_unicode": names.to_unicode(record.fqdn),
         "dnsimple_record_id": record.dnsimple_record_id,
         "created": timestamp(record.created_at),
         "updated": timestamp(record.updated_at),

@@ -32,6 +32,29 @@ def records_by_key(connection: Connection, zone: str, name: str, type: str) -> S
     return connection.execute(query.order_by(RECORDS.c.id)).all()
 
 
+def records_at_name(connection: Connection, zone: str, name: str) -> Sequence[Row[Any]]:
+    """Every record at ``name``, of every type (the CNAME rule looks across types)."""
+    query = _ALL.where(RECORDS.c.zone == zone, RECORDS.c.name == name)
+    return connection.execute(query.order_by(RECORDS.c.type, RECORDS.c.id)).all()
+
+
+def set_keys(
+    connection: Connection, zone: str, *, name: str | None = None, type: str | None = None
+) -> Sequence[Any]:
+    """The distinct (name, type) of ``zone``'s records, in name then type order."""
+    query = select(RECORDS.c.name, RECORDS.c.type).where(RECORDS.c.zone == zone).distinct()
+    if name is not None:
+        query = query.where(RECORDS.c.name == name)
+    if type is not None:
+        query = query.where(RECORDS.c.type == type)
+    return connection.execute(query.order_by(RECORDS.c.name, RECORDS.c.type)).all()
+
+
+def records_at_names(connection: Connection, zone: str, names: list[str]) -> Sequence[Row[Any]]:
+    query = _ALL.where(RECORDS.c.zone == zone, RECORDS.c.name.in_(names))
+    return connection.execute(query.order_by(RECORDS.c.id)).all()
+
+
 def records_page(connection: Connection, *, offset: int, limit: int) -> Sequence[Row[Any]]:
     """Newest first, as the original service listed them."""
     query = _ALL.order_by(RECORDS.c.id.desc()).offset(offset).limit(limit)

@@ -10,6 +10,10 @@ Name patterns are globs on the name relative to the zone, compared after ``names
 - ``*`` inside a label matches any characters within that one label (``pr-*``, ``*.review``);
 - a ``**`` label matches one or more whole labels (``_acme-challenge.**``);
 - the pattern ``**`` on its own matches every name, the apex included.
+
+A wildcard record (``*.review``) is matched only by a pattern that names it: one whose leftmost
+label is exactly ``*`` (``*.review``), or ``**`` on its own. ``pr-*.review`` and
+``**.review`` do not let a token create a wildcard that answers for every name beneath.
 """
 
 from __future__ import annotations
@@ -95,7 +99,13 @@ class NamePattern:
             return True
         if self.text == APEX:
             return name == ""
+        if names.is_wildcard(name) and not self._names_wildcards:
+            return False
         return name != "" and self._regex.fullmatch(name) is not None
+
+    @property
+    def _names_wildcards(self) -> bool:
+        return self.text == ANY or self.text.startswith(ANY + ".")
 
     @property
     def _regex(self) -> re.Pattern[str]:
@@ -106,6 +116,8 @@ class NamePattern:
         if self.text == EVERY_NAME or self.text == other.text:
             return True
         if APEX in (self.text, other.text) or other.text == EVERY_NAME:
+            return False
+        if other._names_wildcards and not self._names_wildcards:
             return False
         return _labels_cover(self.text.split("."), other.text.split("."))
 

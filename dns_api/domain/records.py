@@ -6,40 +6,71 @@ Pure code: no I/O. ``validate_record`` turns raw input into a ``RecordSpec`` or 
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from dns_api.domain import names
+from dns_api.domain.rdata import SUPPORTED_TYPES, ContentError, Value, parse_value
 from dns_api.errors import FieldProblem, ValidationFailed
 
-SUPPORTED_TYPES = ("A", "CNAME")
-MAX_CONTENT_LENGTH = 1024
+MAX_CONTENT_LENGTH = 4096
+DEFAULT_MIN_TTL = 60
+DEFAULT_MAX_TTL = 86400
 
 
 @dataclass(frozen=True, slots=True)
 class ZoneRules:
-    """The global rules of the deployment: which zones, which names are off limits."""
+    """The global rules of the deployment: which zones, which names are off limits, TTL bounds."""
 
     zones: frozenset[str]
     denied_names: frozenset[str]
     default_ttl: int
+    min_ttl: int = DEFAULT_MIN_TTL
+    max_ttl: int = DEFAULT_MAX_TTL
 
     def refusal(self, zone: str, name: str) -> str | None:
         """Why the global rules forbid changing ``name`` in ``zone`` (normalised), or ``None``."""
         if zone not in self.zones:
             return f"zone {zone} is not managed by this service (DNSIMPLE_DOMAINS)"
-        if name in self.denied_names:
+        if self.is_denied(name):
             return f"{names.fqdn(name, zone)} is on the deny list of this service"
         return None
 
+    def is_denied(self, name: str) -> bool:
+        """Whether ``name`` is a denied name or lies beneath one (``v2.api`` under ``api``)."""
+        if not self.denied_names:
+            return False
+        labels = name.split(".")
+        return any(".".join(labels[i:]) in self.denied_names for i in range(len(labels)))
+
+    def ttl_problem(self, ttl: int) -> str | None:
+        if self.min_ttl <= ttl <= self.max_ttl:
+            return None
+        return f"must be a whole number of seconds from {self.min_ttl} to {self.max_ttl}"
+
+    def inner_zone(self, zone: str, name: str) -> str | None:
+        """A configured zone, other than ``zone``, that ``name`` in ``zone`` belongs to."""
+        if not name:
+            return None
+        owner = names.zone_of(names.fqdn(name, zone), self.zones)
+        return owner if owner != zone else None
+
     @classmethod
-    def build(cls, zones: list[str], denied: list[str], default_ttl: int) -> ZoneRules:
+    def build(
+        cls,
+        zones: list[str],
+        denied: list[str],
+        default_ttl: int,
+        *,
+        min_ttl: int = DEFAULT_MIN_TTL,
+        max_ttl: int = DEFAULT_MAX_TTL,
+    ) -> ZoneRules:
         return cls(
             zones=frozenset(names.normalize(z) for z in zones),
-            denied_names=frozenset(names.normalize(d) for d in denied),
+            denied_names=frozenset(d for d in (names.normalize(d) for d in denied) if d),
             default_ttl=default_ttl,
+            min_ttl=min_ttl,
+            max_ttl=max_ttl,
         )
 
 
@@ -50,8 +81,16 @@ class RecordSpec:
     zone: str
     name: str
     type: str
-    content: str
-    ttl: int
+    value: Value
+    ttl: int | None  # None: keep the set's TTL, or the default for a new set
+
+    @property
+    def content(self) -> str:
+        return self.value.content
+
+    @property
+    def priority(self) -> int | None:
+        return self.value.priority
 
     @property
     def fqdn(self) -> str:
@@ -66,16 +105,24 @@ class FieldNames:
     zone: str = "domain"
     name: str = "subdomain"
     content: str = "to"
+    ttl: str = "ttl"
+    priority: str = "priority"
     location: str = "body"
 
 
-class _Problems:
+class Problems:
+    """Every problem found in one input, reported together."""
+
     def __init__(self, fields: FieldNames) -> None:
         self.fields = fields
         self.items: list[FieldProblem] = []
 
     def add(self, field: str, message: str) -> None:
         self.items.append(FieldProblem(field, message, self.fields.location))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ValidationFailed(self.items)
 
 
 def parse_type(raw: str) -> str | None:
@@ -92,8 +139,8 @@ def validate_key(
     rules: ZoneRules, *, type: str, zone: str, name: str, fields: FieldNames | None = None
 ) -> tuple[str, str, str]:
     """Validate the (type, zone, name) that identifies a record; returns them normalised."""
-    problems = _Problems(fields or FieldNames())
-    key = _check_key(rules, problems, type, zone, name)
+    problems = Problems(fields or FieldNames())
+    key = check_key(rules, problems, type, zone, name)
     if key is None:
         raise ValidationFailed(problems.items)
     return key
@@ -106,85 +153,100 @@ def validate_record(
     zone: str,
     name: str,
     content: str,
+    ttl: int | None = None,
+    priority: int | None = None,
     fields: FieldNames | None = None,
 ) -> RecordSpec:
     """Validate a whole record; every broken rule is reported together."""
-    problems = _Problems(fields or FieldNames())
-    key = _check_key(rules, problems, type, zone, name)
+    problems = Problems(fields or FieldNames())
+    key = check_key(rules, problems, type, zone, name)
     record_type = key[0] if key else parse_type(type)
-    value = _check_content(problems, record_type, content)
-    if key is None or value is None:
+    value = check_value(problems, record_type, content, priority)
+    ttl_ok = check_ttl(rules, problems, ttl)
+    if key is None or value is None or not ttl_ok:
         raise ValidationFailed(problems.items)
-    return RecordSpec(zone=key[1], name=key[2], type=key[0], content=value, ttl=rules.default_ttl)
+    return RecordSpec(zone=key[1], name=key[2], type=key[0], value=value, ttl=ttl)
 
 
-def validate_content(record_type: str, content: str, fields: FieldNames | None = None) -> str:
-    """Validate new content for an existing record of ``record_type``."""
-    problems = _Problems(fields or FieldNames())
-    value = _check_content(problems, record_type, content)
+def validate_content(
+    record_type: str, content: str, priority: int | None = None, fields: FieldNames | None = None
+) -> Value:
+    """Validate a new value for an existing record of ``record_type``."""
+    problems = Problems(fields or FieldNames())
+    value = check_value(problems, record_type, content, priority)
     if value is None:
         raise ValidationFailed(problems.items)
     return value
 
 
-def _check_key(
-    rules: ZoneRules, problems: _Problems, type: str, zone: str, name: str
+def check_key(
+    rules: ZoneRules, problems: Problems, type: str, zone: str, name: str
 ) -> tuple[str, str, str] | None:
+    """The normalised (type, zone, name), or ``None`` with the problems added."""
     fields = problems.fields
+    before = len(problems.items)
     record_type = parse_type(type)
     if record_type is None:
         problems.add(fields.type, f"must be one of {', '.join(SUPPORTED_TYPES)}")
     zone_name = parse_zone(zone, rules)
     if zone_name is None:
         problems.add(fields.zone, "is not a zone managed by this service (see GET /domains)")
-    label = names.normalize_or_none(name) or ""
-    if not names.is_subdomain_label(label):
-        problems.add(
-            fields.name,
-            "must be a single DNS label of 1-63 letters, digits or inner hyphens",
-        )
-    elif label in rules.denied_names:
-        problems.add(fields.name, "is on the deny list of this service")
-    if record_type is None or zone_name is None or problems.items:
+    relative = _check_name(rules, problems, zone_name or "", name)
+    if relative == "" and record_type == "CNAME":
+        problems.add(fields.name, "cannot be the zone apex for a CNAME record (use ALIAS)")
+    if record_type is None or zone_name is None or relative is None:
         return None
-    return record_type, zone_name, label
+    if len(problems.items) > before:
+        return None
+    return record_type, zone_name, relative
 
 
-def _check_content(problems: _Problems, record_type: str | None, content: str) -> str | None:
+def _check_name(rules: ZoneRules, problems: Problems, zone: str, raw: str) -> str | None:
+    field = problems.fields.name
+    try:
+        name = names.relative_name(raw, zone)
+    except names.InvalidName as exc:
+        problems.add(field, str(exc) if str(exc).startswith("is ") else f"is not a DNS name: {exc}")
+        return None
+    problem = names.record_name_problem(name, zone)
+    if problem is not None:
+        problems.add(field, problem)
+        return None
+    inner = rules.inner_zone(zone, name) if zone else None
+    if inner is not None:
+        problems.add(field, f"belongs to the zone {inner}: use that zone")
+        return None
+    if rules.is_denied(name):
+        problems.add(field, "is on the deny list of this service")
+        return None
+    return name
+
+
+def check_value(
+    problems: Problems, record_type: str | None, content: str, priority: int | None
+) -> Value | None:
     field = problems.fields.content
-    if not content.strip():
-        problems.add(field, "must not be empty")
-        return None
     if len(content) > MAX_CONTENT_LENGTH:
         problems.add(field, f"must be at most {MAX_CONTENT_LENGTH} characters")
         return None
-    checker = _CONTENT_CHECKS.get(record_type or "")
-    if checker is None:
+    if record_type is None:
+        if not content.strip():
+            problems.add(field, "must not be empty")
         return None
-    value, message = checker(content)
-    if message:
-        problems.add(field, message)
-    return value
-
-
-def _ipv4(content: str) -> tuple[str | None, str | None]:
     try:
-        return str(ipaddress.IPv4Address(content.strip())), None
-    except ValueError:
-        return None, "must be an IPv4 address such as 192.0.2.10 for an A record"
+        return parse_value(record_type, content, priority)
+    except ContentError as exc:
+        where = problems.fields.priority if exc.about_priority else field
+        problems.add(where, str(exc))
+        return None
 
 
-def _hostname(content: str) -> tuple[str | None, str | None]:
-    value = names.normalize_or_none(content) or ""
-    if names.is_hostname(value):
-        return value, None
-    return None, "must be a host name such as app.example.org for a CNAME record"
-
-
-_CONTENT_CHECKS: dict[str, Callable[[str], tuple[str | None, str | None]]] = {
-    "A": _ipv4,
-    "CNAME": _hostname,
-}
+def check_ttl(rules: ZoneRules, problems: Problems, ttl: int | None) -> bool:
+    """Whether ``ttl`` (``None``: not given) is within the configured bounds."""
+    problem = None if ttl is None else rules.ttl_problem(ttl)
+    if problem is not None:
+        problems.add(problems.fields.ttl, problem)
+    return problem is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +270,10 @@ class ManagedRecord:
         return names.fqdn(self.name, self.zone)
 
     @property
+    def value(self) -> Value:
+        return Value(self.content, self.priority)
+
+    @property
     def domain_key(self) -> str:
         """The original service's key: ``TYPE::zone::name``."""
-        return f"{self.type}::{self.zone}::{self.name}"
+        return f"{self.type}::{self.zone}::{self.name or '@'}"

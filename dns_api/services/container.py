@@ -14,7 +14,10 @@ from dns_api.services.auth import (
     ScopedTokenVerifier,
     TokenVerifier,
 )
+from dns_api.services.locks import KeyedLocks
+from dns_api.services.plans import PlanRunner
 from dns_api.services.records import RecordService
+from dns_api.services.rrsets import RecordSetService
 from dns_api.services.throttle import FailureThrottle
 from dns_api.services.tokens import TokenService
 from dns_api.settings import Settings
@@ -28,6 +31,7 @@ class Services:
     provider: DnsProvider
     authenticator: Authenticator
     records: RecordService
+    record_sets: RecordSetService
     tokens: TokenService
 
     async def aclose(self) -> None:
@@ -55,14 +59,21 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
     if settings.legacy_tokens:
         verifiers.append(legacy_verifier(settings))
     rules = ZoneRules.build(
-        settings.dnsimple_domains, settings.blacklisted_subdomains, settings.dnsimple_domain_ttl
+        settings.dnsimple_domains,
+        settings.blacklisted_subdomains,
+        settings.dnsimple_domain_ttl,
+        min_ttl=settings.min_ttl,
+        max_ttl=settings.max_ttl,
     )
+    runner, locks = PlanRunner(database, provider), KeyedLocks()
+    record_sets = RecordSetService(database, runner, rules, locks)
     return Services(
         settings=settings,
         rules=rules,
         database=database,
         provider=provider,
         authenticator=Authenticator(verifiers, FailureThrottle(settings.auth_failure_limit)),
-        records=RecordService(database, provider, rules),
+        records=RecordService(database, runner, rules, locks, record_sets),
+        record_sets=record_sets,
         tokens=tokens,
     )

@@ -77,18 +77,24 @@ class TestCreate:
     @pytest.mark.parametrize(
         ("body", "fields"),
         [
-            ({"domain_type": "MX"}, {"/domain_type"}),
+            ({"domain_type": "NS"}, {"/domain_type"}),
+            ({"domain_type": "MX"}, {"/to"}),
             ({"domain": "evil.com"}, {"/domain"}),
             ({"domain": "EXAMPLE.COM."}, set()),
             ({"subdomain": "WWW"}, {"/subdomain"}),
-            ({"subdomain": "a.b"}, {"/subdomain"}),
+            ({"subdomain": "a..b"}, {"/subdomain"}),
+            ({"subdomain": "a.*"}, {"/subdomain"}),
+            ({"subdomain": "a.b"}, set()),
+            ({"ttl": 30}, {"/ttl"}),
+            ({"ttl": "300"}, {"/ttl"}),
+            ({"priority": 10}, {"/priority"}),
             ({"subdomain": "x" * 300}, {"/subdomain"}),
             ({"to": "not-an-ip"}, {"/to"}),
             ({"to": 12}, {"/to"}),
             ({"to": None}, {"/to"}),
             ({"domain_type": "CNAME", "to": "192.0.2.1/x"}, {"/to"}),
             (
-                {"domain_type": "TXT", "domain": "nope.net", "subdomain": "-", "to": ""},
+                {"domain_type": "SOA", "domain": "nope.net", "subdomain": "-", "to": ""},
                 {"/domain_type", "/domain", "/subdomain", "/to"},
             ),
         ],
@@ -306,7 +312,9 @@ class TestPathEndpoints:
     @pytest.mark.parametrize(
         ("path", "parameters"),
         [
-            ("/records/mx/example.com/box/192.0.2.5", {"domain_type"}),
+            ("/records/ns/example.com/box/192.0.2.5", {"domain_type"}),
+            ("/records/mx/example.com/box/192.0.2.5", {"to"}),
+            ("/records/a/example.com/box/192.0.2.5?ttl=5", {"ttl"}),
             ("/records/a/evil.com/box/192.0.2.5", {"domain"}),
             ("/records/a/example.com/www/192.0.2.5", {"subdomain"}),
             ("/records/a/example.com/Admin/192.0.2.5", {"subdomain"}),

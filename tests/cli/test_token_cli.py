@@ -117,7 +117,7 @@ def test_revoke_every_token_of_an_owner(cli: CliRunner, database_url: str) -> No
     [
         ({"--zone": "nope.com"}, "--zone"),
         ({"--name-pattern": "a..b"}, "--name-pattern"),
-        ({"--type": "MX"}, "--type"),
+        ({"--type": "NS"}, "--type"),
         ({"--action": "fly"}, "--action"),
         ({"--expires": "soon"}, "--expires"),
     ],

@@ -15,10 +15,12 @@ from dns_api.domain.records import (
 )
 from dns_api.errors import ValidationFailed
 
-RULES = ZoneRules.build(["Example.com.", "example.org"], ["www", "Admin"], 60)
+RULES = ZoneRules.build(
+    ["Example.com.", "example.org", "sub.example.com"], ["www", "Admin"], 60, max_ttl=3600
+)
 
 
-def problems_of(**kwargs: str) -> dict[str, str]:
+def problems_of(**kwargs: object) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as caught:
         validate_record(RULES, **kwargs)
     return {p.field: p.message for p in caught.value.problems}
@@ -33,7 +35,7 @@ def test_valid_a_record_is_normalised() -> None:
         "example.com",
         "pr-42",
         "192.0.2.1",
-        60,
+        None,  # not given: the set keeps its TTL, a new set gets the default
     )
     assert spec.fqdn == "pr-42.example.com"
 
@@ -46,8 +48,10 @@ def test_valid_cname_target_is_normalised() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    problems = problems_of(type="MX", zone="nope.com", name="-bad-", content="")
-    assert set(problems) == {"domain_type", "domain", "subdomain", "to"}
+    problems = problems_of(type="NS", zone="example.com", name="-bad-", content="", ttl=5)
+    assert set(problems) == {"domain_type", "subdomain", "to", "ttl"}
+    problems = problems_of(type="NS", zone="nope.com", name="x", content="")
+    assert set(problems) == {"domain_type", "domain", "to"}
 
 
 @pytest.mark.parametrize(
@@ -55,7 +59,10 @@ def test_every_problem_is_reported_at_once() -> None:
     [
         "www",
         "WWW",
-        "Www.",
+        "www.example.com.",
+        "v2.www",
+        "*.WWW",
+        "_acme-challenge.admin",
         "admin",
         "ADMIN",
         " admin ",
@@ -71,11 +78,81 @@ def test_deny_list_is_case_insensitive(name: str) -> None:
     )
 
 
+def test_a_name_on_the_deny_list_protects_only_itself_and_names_beneath() -> None:
+    spec = validate_record(RULES, type="A", zone="example.com", name="wwwx", content="192.0.2.1")
+    assert spec.name == "wwwx"
+    spec = validate_record(RULES, type="A", zone="example.com", name="www-2", content="192.0.2.1")
+    assert spec.name == "www-2"
+
+
 @pytest.mark.parametrize(
-    "name", ["", "a.b", "-a", "a-", "a_b", "a b", "x" * 64, "*", "@", "%41", "a/b"]
+    "name",
+    ["", ".", "-a", "a-", "a b", "x" * 64, "a.*", "a.*.b", "%41", "a/b", "other.org."],
 )
-def test_subdomain_must_be_one_dns_label(name: str) -> None:
+def test_bad_names_are_refused(name: str) -> None:
     assert "subdomain" in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("@", ""),
+        ("example.com", ""),
+        ("Example.COM.", ""),
+        ("pr-42.review", "pr-42.review"),
+        ("pr-42.review.example.com.", "pr-42.review"),
+        ("pr-42.review.example.com", "pr-42.review"),
+        ("_acme-challenge.WWW2", "_acme-challenge.www2"),
+        ("_sip._tcp", "_sip._tcp"),
+        ("*", "*"),
+        ("*.review", "*.review"),
+        ("x" * 63, "x" * 63),
+    ],
+)
+def test_deep_apex_underscore_and_wildcard_names(raw: str, name: str) -> None:
+    spec = validate_record(RULES, type="A", zone="example.com", name=raw, content="192.0.2.1")
+    assert spec.name == name
+
+
+def test_names_are_at_most_253_octets_with_the_zone() -> None:
+    label = "x" * 63
+    fits = ".".join([label, label, label, "y" * (253 - 3 * 64 - len(".example.com"))])
+    assert validate_record(RULES, type="A", zone="example.com", name=fits, content="192.0.2.1")
+    assert (
+        "253"
+        in problems_of(type="A", zone="example.com", name=fits + "y", content="192.0.2.1")[
+            "subdomain"
+        ]
+    )
+
+
+def test_a_name_in_a_more_specific_configured_zone_is_sent_there() -> None:
+    problem = problems_of(type="A", zone="example.com", name="a.sub", content="192.0.2.1")
+    assert "sub.example.com" in problem["subdomain"]
+    spec = validate_record(RULES, type="A", zone="sub.example.com", name="a", content="192.0.2.1")
+    assert (spec.zone, spec.name) == ("sub.example.com", "a")
+
+
+def test_no_cname_at_the_apex() -> None:
+    problem = problems_of(type="CNAME", zone="example.com", name="@", content="a.example.org")
+    assert "apex" in problem["subdomain"]
+    spec = validate_record(RULES, type="ALIAS", zone="example.com", name="@", content="a.b.org")
+    assert spec.name == ""
+
+
+@pytest.mark.parametrize("ttl", [59, 3601, 0, -1])
+def test_ttl_must_be_within_the_configured_bounds(ttl: int) -> None:
+    problem = problems_of(type="A", zone="example.com", name="h", content="192.0.2.1", ttl=ttl)
+    assert "60 to 3600" in problem["ttl"]
+
+
+def test_priority_goes_with_mx_and_srv_only() -> None:
+    spec = validate_record(
+        RULES, type="MX", zone="example.com", name="@", content="mail.example.com", priority=10
+    )
+    assert (spec.content, spec.priority) == ("mail.example.com", 10)
+    problem = problems_of(type="A", zone="example.com", name="h", content="192.0.2.1", priority=10)
+    assert "priority" in problem
 
 
 @pytest.mark.parametrize(
@@ -98,7 +175,7 @@ def test_cname_content_must_be_a_hostname(content: str) -> None:
 def test_content_length_is_bounded() -> None:
     assert (
         "at most"
-        in problems_of(type="CNAME", zone="example.com", name="h", content="a" * 2000)["to"]
+        in problems_of(type="CNAME", zone="example.com", name="h", content="a" * 5000)["to"]
     )
 
 
@@ -115,28 +192,29 @@ def test_non_ascii_names_become_a_labels() -> None:
 def test_path_fields_are_reported_as_parameters() -> None:
     with pytest.raises(ValidationFailed) as caught:
         validate_key(
-            RULES, type="TXT", zone="example.com", name="h", fields=FieldNames(location="path")
+            RULES, type="NS", zone="example.com", name="h", fields=FieldNames(location="path")
         )
     assert [(p.field, p.location) for p in caught.value.problems] == [("domain_type", "path")]
 
 
 def test_validate_content_for_an_existing_type() -> None:
-    assert validate_content("A", "198.51.100.9") == "198.51.100.9"
+    assert validate_content("A", "198.51.100.9").content == "198.51.100.9"
     with pytest.raises(ValidationFailed):
         validate_content("A", "not-an-ip")
 
 
 @given(st.text(max_size=80))
-def test_accepted_subdomains_are_single_lowercase_labels(raw: str) -> None:
+def test_accepted_names_are_lowercase_ascii_and_never_denied(raw: str) -> None:
     try:
         spec = validate_record(RULES, type="A", zone="example.com", name=raw, content="192.0.2.1")
     except ValidationFailed:
         return
     assert spec.name == spec.name.lower()
-    assert "." not in spec.name
-    assert 1 <= len(spec.name) <= 63
-    assert spec.name not in {"www", "admin"}
     assert spec.name.isascii()
+    labels = spec.name.split(".") if spec.name else []
+    assert all(1 <= len(label) <= 63 for label in labels)
+    assert "*" not in labels[1:]
+    assert not {"www", "admin"} & {".".join(labels[i:]) for i in range(len(labels))}
 
 
 @given(st.ip_addresses(v=4))

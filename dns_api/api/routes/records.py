@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from dns_api.api.deps import (
+    DryRunDep,
     PrincipalDep,
     ServicesDep,
     body_schema,
@@ -16,6 +17,7 @@ from dns_api.api.deps import (
     read_json_object,
 )
 from dns_api.api.envelope import reply
+from dns_api.api.rrset_json import plan_reply
 from dns_api.api.schemas import (
     RecordCreateBody,
     RecordListReply,
@@ -23,9 +25,9 @@ from dns_api.api.schemas import (
     RecordUpdateBody,
     record_json,
 )
-from dns_api.domain.records import FieldNames, validate_key, validate_record
-from dns_api.errors import NotFound
-from dns_api.services.records import Page
+from dns_api.domain.records import FieldNames, validate_content, validate_key, validate_record
+from dns_api.errors import FieldProblem, NotFound, ValidationFailed
+from dns_api.services.records import Page, RecordWrite
 
 router = APIRouter(prefix="/records", tags=["records"])
 
@@ -50,6 +52,13 @@ def page_from(number: str | None, size: str | None) -> Page:
         number=page_number if 1 <= page_number <= MAX_PAGE_NUMBER else 1,
         size=page_size if 10 <= page_size <= 100 else DEFAULT_PAGE_SIZE,
     )
+
+
+def write_reply(write: RecordWrite) -> JSONResponse:
+    """The record a write leaves, or for a dry run the changes it would make."""
+    if write.dry_run or write.record is None:
+        return reply(plan_reply(write.plan, dry_run=write.dry_run))
+    return reply(record_json(write.record))
 
 
 def record_id_from(raw: str) -> int:
@@ -79,7 +88,7 @@ async def list_records(
     responses=RECORD_REPLY,
 )
 async def create_record(
-    request: Request, principal: PrincipalDep, services: ServicesDep
+    request: Request, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
 ) -> JSONResponse:
     body = parse_body(RecordCreateBody, await read_json_object(request))
     spec = validate_record(
@@ -88,8 +97,10 @@ async def create_record(
         zone=body.domain,
         name=body.subdomain,
         content=body.to,
+        ttl=body.ttl,
+        priority=body.priority,
     )
-    return reply(record_json(await services.records.create(principal, spec)))
+    return write_reply(await services.records.create(principal, spec, dry_run=dry_run))
 
 
 @router.get("/{record_id}", summary="Read a record", responses=RECORD_REPLY)
@@ -110,19 +121,29 @@ UPDATE_ROUTE: dict[str, Any] = {
 @router.patch("/{record_id}", summary="Change a record's value", **UPDATE_ROUTE)
 @router.post("/{record_id}", summary="Change a record's value (alias of PATCH)", **UPDATE_ROUTE)
 async def update_record(
-    record_id: str, request: Request, principal: PrincipalDep, services: ServicesDep
+    record_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    dry_run: DryRunDep,
 ) -> JSONResponse:
     body = parse_body(RecordUpdateBody, await read_json_object(request))
-    record = await services.records.change_content(principal, record_id_from(record_id), body.to)
-    return reply(record_json(record))
+    record = await services.records.get_record(principal, record_id_from(record_id))
+    value = validate_content(record.type, body.to, body.priority)
+    if body.ttl is not None and (problem := services.rules.ttl_problem(body.ttl)):
+        raise ValidationFailed([FieldProblem("ttl", problem)])
+    write = await services.records.change_content(
+        principal, record.id, value, body.ttl, dry_run=dry_run
+    )
+    return write_reply(write)
 
 
 @router.delete("/{record_id}", summary="Delete a record", responses=RECORD_REPLY)
 async def delete_record(
-    record_id: str, principal: PrincipalDep, services: ServicesDep
+    record_id: str, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
 ) -> JSONResponse:
-    record = await services.records.delete(principal, record_id_from(record_id))
-    return reply(record_json(record))
+    write = await services.records.delete(principal, record_id_from(record_id), dry_run=dry_run)
+    return write_reply(write)
 
 
 @router.post(
@@ -137,6 +158,9 @@ async def upsert_by_path(
     to: str,
     principal: PrincipalDep,
     services: ServicesDep,
+    dry_run: DryRunDep,
+    ttl: Annotated[int | None, Query(description="Seconds; default: kept, or the default")] = None,
+    priority: Annotated[int | None, Query(description="MX and SRV")] = None,
 ) -> JSONResponse:
     spec = validate_record(
         services.rules,
@@ -144,20 +168,28 @@ async def upsert_by_path(
         zone=domain,
         name=subdomain,
         content=to,
+        ttl=ttl,
+        priority=priority,
         fields=PATH_FIELDS,
     )
-    return reply(record_json(await services.records.upsert(principal, spec)))
+    return write_reply(await services.records.upsert(principal, spec, dry_run=dry_run))
 
 
 @router.delete(
     "/{domain_type}/{domain}/{subdomain}", summary="Delete a record by path", responses=RECORD_REPLY
 )
 async def delete_by_path(
-    domain_type: str, domain: str, subdomain: str, principal: PrincipalDep, services: ServicesDep
+    domain_type: str,
+    domain: str,
+    subdomain: str,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    dry_run: DryRunDep,
 ) -> JSONResponse:
     record_type, zone, name = validate_key(
         services.rules, type=domain_type, zone=domain, name=subdomain, fields=PATH_FIELDS
     )
-    return reply(
-        record_json(await services.records.delete_by_name(principal, zone, name, record_type))
+    write = await services.records.delete_by_name(
+        principal, zone, name, record_type, dry_run=dry_run
     )
+    return write_reply(write)

@@ -1,0 +1,166 @@
+"""Record sets and the plans that change them. Pure code.
+
+A record set is every record of one type at one name. ``plan_set`` works out the fewest
+DNSimple operations that turn the records there now into the wanted set: values already there
+are left alone, changed values are PATCHed in place (the name keeps resolving), and only the
+surplus is created or deleted. A ``Plan`` is what a write will do, and also what a dry run
+shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from dns_api.domain import names
+from dns_api.domain.rdata import Value
+from dns_api.domain.records import ManagedRecord
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SetKey:
+    """One record set: ``name`` relative to ``zone`` (``""`` is the apex), ``type`` upper case."""
+
+    zone: str
+    name: str
+    type: str
+
+    @property
+    def fqdn(self) -> str:
+        return names.fqdn(self.name, self.zone)
+
+    def label(self) -> str:
+        return f"{self.type} {self.fqdn}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSet:
+    """The records dns-api manages in one set, as stored."""
+
+    key: SetKey
+    records: tuple[ManagedRecord, ...]
+
+    @property
+    def ttl(self) -> int | None:
+        return min((r.ttl for r in self.records), default=None)
+
+    @property
+    def values(self) -> tuple[Value, ...]:
+        return tuple(sorted(r.value for r in self.records))
+
+    @property
+    def etag(self) -> str | None:
+        """A strong validator of the set's content (``None`` when the set is empty)."""
+        if not self.records:
+            return None
+        return set_etag(self.key, [(r.value, r.ttl) for r in self.records])
+
+
+def set_etag(key: SetKey, entries: Iterable[tuple[Value, int]]) -> str:
+    lines = sorted(f"{ttl}\t{value.text(key.type)}" for value, ttl in entries)
+    digest = hashlib.sha256("\n".join([key.type, *lines]).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    key: SetKey
+    value: Value
+    ttl: int
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    record: ManagedRecord
+    value: Value
+    ttl: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    record: ManagedRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The operations that carry out a change, and the records it leaves alone."""
+
+    creates: tuple[Create, ...] = ()
+    updates: tuple[Update, ...] = ()
+    deletes: tuple[Delete, ...] = ()
+    unchanged: tuple[ManagedRecord, ...] = field(default=())
+
+    @property
+    def operation_count(self) -> int:
+        return len(self.creates) + len(self.updates) + len(self.deletes)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.operation_count == 0
+
+    def __add__(self, other: Plan) -> Plan:
+        return Plan(
+            creates=self.creates + other.creates,
+            updates=self.updates + other.updates,
+            deletes=self.deletes + other.deletes,
+            unchanged=self.unchanged + other.unchanged,
+        )
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "created": len(self.creates),
+            "updated": len(self.updates),
+            "deleted": len(self.deletes),
+            "unchanged": len(self.unchanged),
+        }
+
+
+def plan_set(
+    key: SetKey, current: Sequence[ManagedRecord], values: Sequence[Value], ttl: int
+) -> Plan:
+    """The fewest operations that make the set ``key`` exactly ``values``, each with ``ttl``."""
+    wanted = list(dict.fromkeys(sorted(values)))
+    pending = sorted(current, key=lambda r: (r.value, r.id))
+    unchanged: list[ManagedRecord] = []
+    updates: list[Update] = []
+    missing: list[Value] = []
+    for value in wanted:
+        match = next((r for r in pending if r.value == value), None)
+        if match is None:
+            missing.append(value)
+            continue
+        pending.remove(match)
+        if match.ttl == ttl:
+            unchanged.append(match)
+        else:
+            updates.append(Update(match, value, ttl))
+    # Reuse each surplus record for a missing value: a PATCH in place, never a gap.
+    reused = min(len(pending), len(missing))
+    updates.extend(
+        Update(r, v, ttl) for r, v in zip(pending[:reused], missing[:reused], strict=True)
+    )
+    return Plan(
+        creates=tuple(Create(key, v, ttl) for v in missing[reused:]),
+        updates=tuple(updates),
+        deletes=tuple(Delete(r) for r in pending[reused:]),
+        unchanged=tuple(unchanged),
+    )
+
+
+def plan_delete(current: Sequence[ManagedRecord]) -> Plan:
+    return Plan(deletes=tuple(Delete(r) for r in current))
+
+
+def must_delete_first(plan: Plan) -> bool:
+    """Whether the plan's deletes must run before its creates (a CNAME cannot share its name).
+
+    True when a CNAME is created at a name where another type is deleted, or the reverse.
+    """
+    created = {(c.key.zone, c.key.name): c.key.type for c in plan.creates}
+    for delete in plan.deletes:
+        record = delete.record
+        created_type = created.get((record.zone, record.name))
+        if created_type and "CNAME" in (created_type, record.type) and created_type != record.type:
+            return True
+    return False

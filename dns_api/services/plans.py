@@ -1,0 +1,271 @@
+"""Carry out a ``Plan``: at DNSimple first, then in the database, never half of it.
+
+A plan of two or more operations goes to DNSimple's batch endpoint, which applies it atomically
+(deletes, then updates, then creates). Accounts without batch changes (DNSimple answers 412)
+get the operations one by one instead, in an order that keeps names resolving, and if one fails
+the ones already done are undone. Whatever DNSimple holds afterwards is written to the database
+in one transaction; if that write fails, the DNSimple changes are undone as far as possible.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from dns_api.db import queries
+from dns_api.db.database import Database
+from dns_api.db.models import RecordRow
+from dns_api.domain.records import ManagedRecord
+from dns_api.domain.rrsets import Create, Delete, Plan, Update, must_delete_first
+from dns_api.errors import (
+    StorageUnavailable,
+    UpstreamDrift,
+    UpstreamError,
+    UpstreamFeatureUnavailable,
+    UpstreamNotFound,
+    UpstreamRejected,
+)
+from dns_api.providers.base import (
+    DnsProvider,
+    NewRecord,
+    ProviderRecord,
+    RecordChanges,
+    RecordUpdate,
+)
+from dns_api.services.clock import utc_now
+from dns_api.services.records_view import to_managed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What DNSimple holds after (part of) a plan ran: what the database must now record."""
+
+    created: list[tuple[Create, ProviderRecord]] = field(default_factory=list)
+    updated: list[tuple[Update, ProviderRecord]] = field(default_factory=list)
+    deleted: list[ManagedRecord] = field(default_factory=list)
+    # A deleted record put back after a failure: same row, new DNSimple id.
+    recreated: list[tuple[ManagedRecord, ProviderRecord]] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.created or self.updated or self.deleted or self.recreated)
+
+
+class PlanRunner:
+    """Runs plans for every record service, sharing what it learnt about the batch endpoint."""
+
+    def __init__(self, database: Database, provider: DnsProvider) -> None:
+        self._db = database
+        self._provider = provider
+        self._batch_available = True
+
+    async def run(self, zone: str, plan: Plan, actor: str) -> list[ManagedRecord]:
+        """Apply ``plan`` in ``zone``; returns the records created and updated, as stored."""
+        if plan.is_empty:
+            return []
+        outcome = await self._apply_upstream(zone, plan)
+        try:
+            return await self._save(outcome, actor)
+        except StorageUnavailable:
+            await self._undo(zone, outcome)
+            raise
+
+    async def _apply_upstream(self, zone: str, plan: Plan) -> Outcome:
+        if plan.operation_count > 1 and self._batch_available:
+            try:
+                return await self._apply_batch(zone, plan)
+            except UpstreamFeatureUnavailable:
+                log.info("DNSimple batch changes are not on this plan; changing one by one")
+                self._batch_available = False
+            except UpstreamRejected:
+                if not (plan.updates or plan.deletes):
+                    raise
+                # A record gone at DNSimple fails the whole batch; one by one says which.
+                log.info("DNSimple refused a batch; retrying one by one to find the cause")
+        return await self._apply_one_by_one(zone, plan)
+
+    async def _apply_batch(self, zone: str, plan: Plan) -> Outcome:
+        result = await self._provider.batch_change(
+            zone,
+            creates=[_new_record(c) for c in plan.creates],
+            updates=[RecordUpdate(u.record.dnsimple_record_id, _changes(u)) for u in plan.updates],
+            deletes=[d.record.dnsimple_record_id for d in plan.deletes],
+        )
+        return Outcome(
+            created=list(zip(plan.creates, result.created, strict=True)),
+            updated=list(zip(plan.updates, result.updated, strict=True)),
+            deleted=[d.record for d in plan.deletes],
+        )
+
+    async def _apply_one_by_one(self, zone: str, plan: Plan) -> Outcome:
+        outcome = Outcome()
+        steps: list[Callable[[], Awaitable[None]]] = []
+        creates = [self._create_step(zone, c, outcome) for c in plan.creates]
+        updates = [self._update_step(zone, u, outcome) for u in plan.updates]
+        deletes = [self._delete_step(zone, d, outcome) for d in plan.deletes]
+        steps = (
+            [*deletes, *updates, *creates]
+            if must_delete_first(plan)
+            else [
+                *updates,
+                *creates,
+                *deletes,
+            ]
+        )
+        try:
+            for step in steps:
+                await step()
+        except UpstreamError:
+            await self._undo(zone, outcome)
+            if not outcome.is_empty:
+                await self._save_after_failure(outcome)
+            raise
+        return outcome
+
+    def _create_step(
+        self, zone: str, create: Create, outcome: Outcome
+    ) -> Callable[[], Awaitable[None]]:
+        async def step() -> None:
+            record = await self._provider.create_record(zone, _new_record(create))
+            outcome.created.append((create, record))
+
+        return step
+
+    def _update_step(
+        self, zone: str, update: Update, outcome: Outcome
+    ) -> Callable[[], Awaitable[None]]:
+        async def step() -> None:
+            record = update.record
+            try:
+                stored = await self._provider.update_record(
+                    zone, record.dnsimple_record_id, _changes(update)
+                )
+            except UpstreamNotFound as exc:
+                raise UpstreamDrift(
+                    f"{record.type} record {record.fqdn} ({record.content}) was deleted at "
+                    "DNSimple outside dns-api; delete it here and create it again"
+                ) from exc
+            outcome.updated.append((update, stored))
+
+        return step
+
+    def _delete_step(
+        self, zone: str, delete: Delete, outcome: Outcome
+    ) -> Callable[[], Awaitable[None]]:
+        async def step() -> None:
+            record = delete.record
+            try:
+                await self._provider.delete_record(zone, record.dnsimple_record_id)
+            except UpstreamNotFound:
+                log.info("DNSimple record %s was already gone", record.dnsimple_record_id)
+            outcome.deleted.append(record)
+
+        return step
+
+    async def _undo(self, zone: str, outcome: Outcome) -> None:
+        """Put DNSimple back as it was, newest change first; ``outcome`` keeps what remains."""
+        for create, record in reversed(list(outcome.created)):
+            if await self._quietly(self._provider.delete_record(zone, record.id)):
+                outcome.created.remove((create, record))
+        for update, record in reversed(list(outcome.updated)):
+            before = update.record
+            restore = RecordChanges(
+                content=before.content, ttl=before.ttl, priority=before.priority
+            )
+            if await self._quietly(self._provider.update_record(zone, record.id, restore)):
+                outcome.updated.remove((update, record))
+        for deleted in reversed(list(outcome.deleted)):
+            again = NewRecord(
+                deleted.name, deleted.type, deleted.content, deleted.ttl, deleted.priority
+            )
+            try:
+                record = await self._provider.create_record(zone, again)
+            except UpstreamError:
+                log.error("could not put back DNSimple record %s", deleted.dnsimple_record_id)
+                continue
+            outcome.deleted.remove(deleted)
+            outcome.recreated.append((deleted, record))
+
+    @staticmethod
+    async def _quietly(call: Awaitable[object]) -> bool:
+        try:
+            await call
+        except UpstreamError as exc:
+            log.error("could not undo a DNSimple change: %s", exc)
+            return False
+        return True
+
+    async def _save_after_failure(self, outcome: Outcome) -> None:
+        try:
+            await self._save(outcome, "dns-api")
+        except StorageUnavailable:
+            log.error("DNSimple and the database disagree after a failed change; run reconcile")
+
+    async def _save(self, outcome: Outcome, actor: str) -> list[ManagedRecord]:
+        now = utc_now()
+
+        def save(session: Session) -> list[ManagedRecord]:
+            rows: list[RecordRow] = []
+            for create, record in outcome.created:
+                row = RecordRow(
+                    zone=create.key.zone,
+                    name=create.key.name,
+                    type=create.key.type,
+                    dnsimple_record_id=record.id,
+                    created_at=now,
+                    created_by=actor,
+                )
+                _copy(row, record, now, actor)
+                session.add(row)
+                rows.append(row)
+            for update, record in outcome.updated:
+                existing = queries.record_for_update(session, update.record.id)
+                if existing is not None:
+                    _copy(existing, record, now, actor)
+                    rows.append(existing)
+            for deleted in outcome.deleted:
+                gone = queries.record_for_update(session, deleted.id)
+                if gone is not None:
+                    session.delete(gone)
+            for deleted, again in outcome.recreated:
+                row_again = queries.record_for_update(session, deleted.id)
+                if row_again is not None:
+                    row_again.dnsimple_record_id = again.id
+            session.flush()
+            return [to_managed(row) for row in rows]
+
+        return await self._db.run(save)
+
+
+def _copy(row: RecordRow, record: ProviderRecord, now: datetime, actor: str) -> None:
+    row.content = record.content
+    row.ttl = record.ttl
+    row.priority = record.priority
+    row.updated_at = now
+    row.updated_by = actor
+
+
+def _new_record(create: Create) -> NewRecord:
+    return NewRecord(
+        name=create.key.name,
+        type=create.key.type,
+        content=create.value.content,
+        ttl=create.ttl,
+        priority=create.value.priority,
+    )
+
+
+def _changes(update: Update) -> RecordChanges:
+    """Only the fields that change, so a TTL change never resends the content."""
+    before = update.record
+    return RecordChanges(
+        content=update.value.content if update.value.content != before.content else None,
+        ttl=update.ttl if update.ttl != before.ttl else None,
+        priority=update.value.priority if update.value.priority != before.priority else None,
+    )

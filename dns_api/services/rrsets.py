@@ -1,0 +1,261 @@
+"""Record-set use cases: read sets, and change one or many sets as one plan.
+
+A change holds the locks of every name it touches (sorted, so two changes never wait on each
+other), reads those names once, checks the preconditions (``If-Match``), works out the plan,
+checks every operation of it against the token and the global rules, checks that a CNAME stays
+alone at its name, and hands the plan to the ``PlanRunner``. A dry run stops before the runner.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from dns_api.db import queries
+from dns_api.db.database import Database
+from dns_api.domain import names
+from dns_api.domain.policy import ANY, Action, Principal, decide
+from dns_api.domain.rdata import Value
+from dns_api.domain.records import ManagedRecord, ZoneRules
+from dns_api.domain.rrsets import Plan, RecordSet, SetKey, plan_delete, plan_set, set_etag
+from dns_api.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
+from dns_api.services.access import authorize_write, may_read_set
+from dns_api.services.locks import KeyedLocks
+from dns_api.services.plans import PlanRunner
+from dns_api.services.records_view import to_managed
+
+MAX_CHANGES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Precondition:
+    """``If-Match`` / ``If-None-Match``: an entity tag, ``*``, or nothing."""
+
+    if_match: str | None = None
+    if_none_match: str | None = None
+
+    def check(self, current: RecordSet) -> str | None:
+        """Why the precondition fails for ``current``, or ``None``."""
+        etag = current.etag
+        if self.if_match is not None:
+            if etag is None:
+                return "If-Match was given but the set does not exist"
+            if self.if_match != "*" and etag not in _tags(self.if_match):
+                return f"the set has changed since it was read (its ETag is now {etag})"
+        if (
+            self.if_none_match is not None
+            and etag is not None
+            and (self.if_none_match == "*" or etag in _tags(self.if_none_match))
+        ):
+            return f"the set already exists (ETag {etag})"
+        return None
+
+
+def _tags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+@dataclass(frozen=True, slots=True)
+class SetRequest:
+    """Make the set ``key`` exactly ``values`` (``None``: delete the set)."""
+
+    key: SetKey
+    values: tuple[Value, ...] | None
+    ttl: int | None = None
+    precondition: Precondition = Precondition()
+
+
+@dataclass(frozen=True, slots=True)
+class SetChange:
+    """One set before and after a change (or a dry run), and the plan that does it."""
+
+    key: SetKey
+    before: RecordSet
+    after_values: tuple[Value, ...]
+    after_ttl: int | None
+    plan: Plan
+
+    @property
+    def after_etag(self) -> str | None:
+        if not self.after_values or self.after_ttl is None:
+            return None
+        return set_etag(self.key, [(v, self.after_ttl) for v in self.after_values])
+
+
+class RecordSetService:
+    def __init__(
+        self, database: Database, runner: PlanRunner, rules: ZoneRules, locks: KeyedLocks
+    ) -> None:
+        self._db = database
+        self._runner = runner
+        self._rules = rules
+        self._locks = locks
+
+    def zones(self, principal: Principal) -> list[str]:
+        """The configured zones where some grant of ``principal`` lets it read."""
+        return sorted(
+            zone
+            for zone in self._rules.zones
+            if any(
+                Action.READ in g.actions and (ANY in g.zones or zone in g.zones)
+                for g in principal.grants
+            )
+        )
+
+    async def list_sets(
+        self,
+        principal: Principal,
+        zone: str,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> tuple[list[RecordSet], tuple[str, str] | None]:
+        """A page of the sets ``principal`` may read, in (name, type) order, and the next cursor."""
+        self._check_zone(zone)
+        rows = await self._db.read(
+            lambda connection: queries.set_keys(connection, zone, name=name, type=type)
+        )
+        keys = [
+            (row.name, row.type)
+            for row in rows
+            if (after is None or (row.name, row.type) > after)
+            and may_read_set(principal, zone, row.name, row.type)
+        ]
+        page, more = keys[:limit], len(keys) > limit
+        if not page:
+            return [], None
+        wanted = sorted({n for n, _ in page})
+        records = await self._db.read(
+            lambda connection: queries.records_at_names(connection, zone, wanted)
+        )
+        by_key: dict[tuple[str, str], list[ManagedRecord]] = defaultdict(list)
+        for row in records:
+            by_key[(row.name, row.type)].append(to_managed(row))
+        sets = [
+            RecordSet(SetKey(zone, n, t), tuple(by_key[(n, t)])) for n, t in page if by_key[(n, t)]
+        ]
+        return sets, (page[-1] if more else None)
+
+    async def get_set(self, principal: Principal, key: SetKey) -> RecordSet:
+        """The set ``key``; ``NotFound`` when empty or when ``principal`` may not read it."""
+        self._check_zone(key.zone)
+        if not may_read_set(principal, key.zone, key.name, key.type):
+            raise NotFound(f"No {key.label()} records")
+        rows = await self._db.read(
+            lambda connection: queries.records_by_key(connection, key.zone, key.name, key.type)
+        )
+        if not rows:
+            raise NotFound(f"No {key.label()} records")
+        return RecordSet(key, tuple(to_managed(r) for r in rows))
+
+    async def change(
+        self, principal: Principal, requests: Sequence[SetRequest], *, dry_run: bool = False
+    ) -> list[SetChange]:
+        """Apply every request as one plan (or work it out only, for a dry run)."""
+        if len({r.key for r in requests}) != len(requests):
+            raise Conflict("A change lists the same record set twice")
+        if len({r.key.zone for r in requests}) > 1:
+            raise Conflict("A change covers one zone; send one change per zone")
+        for request in requests:
+            self._check_zone(request.key.zone)
+        names_touched = {(r.key.zone, r.key.name) for r in requests}
+        async with self._locks.hold_all(names_touched):
+            at_names = await self._records_at(names_touched)
+            changes = [self._plan(principal, r, at_names) for r in requests]
+            _check_cname_alone(requests, at_names)
+            if dry_run:
+                return changes
+            plan = sum((c.plan for c in changes), Plan())
+            if not plan.is_empty:
+                zone = requests[0].key.zone
+                await self._runner.run(zone, plan, principal.user)
+            return changes
+
+    def _plan(
+        self,
+        principal: Principal,
+        request: SetRequest,
+        at_names: dict[tuple[str, str], list[ManagedRecord]],
+    ) -> SetChange:
+        key = request.key
+        current = [r for r in at_names[(key.zone, key.name)] if r.type == key.type]
+        before = RecordSet(key, tuple(current))
+        problem = request.precondition.check(before)
+        if problem is not None:
+            raise PreconditionFailed(f"{key.label()}: {problem}")
+        values: tuple[Value, ...] = ()
+        ttl: int | None = None
+        if request.values is None:
+            if not current:
+                raise NotFound(f"No {key.label()} records")
+            plan = plan_delete(current)
+        else:
+            ttl = request.ttl or before.ttl or self._rules.default_ttl
+            plan = plan_set(key, current, request.values, ttl)
+            values = tuple(sorted(set(request.values)))
+        self._authorize(principal, key, plan, deleting=request.values is None)
+        return SetChange(key, before, values, ttl, plan)
+
+    def _authorize(self, principal: Principal, key: SetKey, plan: Plan, *, deleting: bool) -> None:
+        needed = {Action.CREATE for _ in plan.creates} | {Action.UPDATE for _ in plan.updates}
+        needed |= {Action.DELETE for _ in plan.deletes}
+        if not needed and not deleting:
+            # A set already as asked: still only for a token that could have written it.
+            allowed = [
+                a
+                for a in (Action.CREATE, Action.UPDATE)
+                if decide(principal, a, key.zone, key.name, key.type).allowed
+            ]
+            needed = {allowed[0] if allowed else Action.UPDATE}
+        for action in sorted(needed):
+            authorize_write(self._rules, principal, action, key.zone, key.name, key.type)
+
+    async def _records_at(
+        self, names_touched: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[ManagedRecord]]:
+        by_zone: dict[str, list[str]] = defaultdict(list)
+        for zone, name in names_touched:
+            by_zone[zone].append(name)
+        found: dict[tuple[str, str], list[ManagedRecord]] = {k: [] for k in names_touched}
+        for zone, zone_names in by_zone.items():
+            rows = await self._db.read(_records_at_names(zone, zone_names))
+            for row in rows:
+                found[(row.zone, row.name)].append(to_managed(row))
+        return found
+
+    def _check_zone(self, zone: str) -> None:
+        if zone not in self._rules.zones:
+            raise PermissionDenied(f"zone {zone} is not managed by this service (DNSIMPLE_DOMAINS)")
+
+
+def _records_at_names(
+    zone: str, zone_names: list[str]
+) -> Callable[[Connection], Sequence[Row[Any]]]:
+    return lambda connection: queries.records_at_names(connection, zone, zone_names)
+
+
+def _check_cname_alone(
+    requests: Sequence[SetRequest], at_names: dict[tuple[str, str], list[ManagedRecord]]
+) -> None:
+    """A CNAME owns its name: no other type may be there once the change is done."""
+    for (zone, name), records in at_names.items():
+        final = {r.type for r in records}
+        for request in requests:
+            if (request.key.zone, request.key.name) != (zone, name):
+                continue
+            final.discard(request.key.type)
+            if request.values:
+                final.add(request.key.type)
+        if "CNAME" in final and len(final) > 1:
+            others = ", ".join(sorted(final - {"CNAME"}))
+            raise Conflict(
+                f"{names.fqdn(name, zone)} would hold a CNAME next to {others} records; a CNAME "
+                "must be alone at its name (delete the others in the same change: "
+                "POST /zones/<zone>/changes)"
+            )
