@@ -32,6 +32,7 @@ format: $(STAMP)
 check: lint typecheck test
 
 bench: $(STAMP)
+	$(BIN)/python bench/calls.py
 	$(BIN)/python bench/latency.py
 
 clean:

@@ -15,54 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import httpx
-
-SECRET = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz"
-EMULATOR_TOKEN = "emulator-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, deadline: float = 60) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
-
-
-def start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "dns_api", *args],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
+from servers import EMULATOR_TOKEN, percentile, running_servers
 
 async def timed(call: Callable[[], Awaitable[httpx.Response]]) -> float:
     began = time.perf_counter()
@@ -189,44 +147,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--slow-ms", type=int, default=500)
     options = parser.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="dns-api-bench-"))
-    emulator_port, api_port = free_port(), free_port()
-    emulator_url, api_url = f"http://127.0.0.1:{emulator_port}", f"http://127.0.0.1:{api_port}"
-    env = {
-        **os.environ,
-        "SECRET_KEY": SECRET,
-        "VALID_USERS": "bench",
-        "DNSIMPLE_ACCOUNT_ID": "1010",
-        "DNSIMPLE_ACCOUNT_TOKEN": EMULATOR_TOKEN,
-        "DNSIMPLE_DOMAINS": "example.com",
-        "DNSIMPLE_BASE_URL": emulator_url,
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
-        "LOG_LEVEL": "warning",
-    }
-    processes = [
-        start(["emulator", "--port", str(emulator_port), "--hourly-limit", "1000000"], env, work),
-        start(["serve", "--port", str(api_port)], env, work),
-    ]
-    try:
-        wait_until_up(emulator_url + "/_emulator/calls")
-        wait_until_up(api_url + "/")
-        token = subprocess.run(
-            [sys.executable, "-m", "dns_api", "token", "print"],
-            env=env,
-            cwd=work,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()[-1]
-        print(
-            f"database: {env['DATABASE_URL'].split('://')[0]}; {options.requests} reads per phase"
+    with running_servers() as servers:
+        print(f"database: {servers.database}; {options.requests} reads per phase")
+        asyncio.run(
+            measure(
+                servers.api_url,
+                servers.emulator_url,
+                servers.token,
+                options.requests,
+                options.slow_ms,
+            )
         )
-        asyncio.run(measure(api_url, emulator_url, token, options.requests, options.slow_ms))
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from dns_api import __version__
 from dns_api.api.errors import install_error_handlers
-from dns_api.api.routes import health, identity, records, tokens
+from dns_api.api.routes import health, identity, records, tokens, zones
 from dns_api.api.source import SourceResolver
 from dns_api.db import migrate
 from dns_api.providers.base import DnsProvider
@@ -41,7 +41,7 @@ def create_app(
     app.state.services = services
     app.state.source_of = SourceResolver(settings.trusted_proxies)
     install_error_handlers(app)
-    for module in (health, identity, records, tokens):
+    for module in (health, identity, records, zones, tokens):
         app.include_router(module.router)
     return app
 

@@ -94,7 +94,7 @@ def parse_body(model: type[ModelT], data: dict[str, Any]) -> ModelT:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = [
-            FieldProblem(".".join(str(p) for p in error["loc"]) or "body", error["msg"].lower())
+            FieldProblem("/".join(str(p) for p in error["loc"]) or "body", error["msg"].lower())
             for error in exc.errors()
         ]
         raise ValidationFailed(problems) from None

@@ -93,14 +93,14 @@ class RecordService:
                 f"{spec.type} record {spec.fqdn} already exists; change it with PATCH "
                 "/records/<id>, or add values with PUT /zones/<zone>/rrsets/<name>/<type>"
             ) from None
-        return await self._result(change, spec, dry_run)
+        return _result(change, dry_run)
 
     async def upsert(
         self, principal: Principal, spec: RecordSpec, *, dry_run: bool = False
     ) -> RecordWrite:
         """Make ``spec`` the one value of its type at its name (create, update or no-op)."""
         change = (await self._sets.change(principal, [self._one_value(spec)], dry_run=dry_run))[0]
-        return await self._result(change, spec, dry_run)
+        return _result(change, dry_run)
 
     async def change_content(
         self,
@@ -164,16 +164,14 @@ class RecordService:
         key = SetKey(spec.zone, spec.name, spec.type)
         return SetRequest(key, (spec.value,), spec.ttl, precondition or Precondition())
 
-    async def _result(self, change: SetChange, spec: RecordSpec, dry_run: bool) -> RecordWrite:
-        if dry_run:
-            return RecordWrite(change.plan, None, True)
-        rows = await self._db.read(
-            lambda c: queries.records_by_key(c, spec.zone, spec.name, spec.type)
-        )
-        return RecordWrite(change.plan, to_managed(rows[0]) if rows else None)
-
     async def _load(self, record_id: int) -> ManagedRecord:
         row = await self._db.read(lambda connection: queries.record(connection, record_id))
         if row is None:
             raise NotFound("Record not found")
         return to_managed(row)
+
+
+def _result(change: SetChange, dry_run: bool) -> RecordWrite:
+    if dry_run:
+        return RecordWrite(change.plan, None, True)
+    return RecordWrite(change.plan, change.after_records[0] if change.after_records else None)

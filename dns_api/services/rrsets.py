@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, Row
@@ -78,6 +78,8 @@ class SetChange:
     after_values: tuple[Value, ...]
     after_ttl: int | None
     plan: Plan
+    # The set's records as stored once the change is made (empty for a dry run).
+    after_records: tuple[ManagedRecord, ...] = ()
 
     @property
     def after_etag(self) -> str | None:
@@ -172,10 +174,10 @@ class RecordSetService:
             if dry_run:
                 return changes
             plan = sum((c.plan for c in changes), Plan())
+            saved: list[ManagedRecord] = []
             if not plan.is_empty:
-                zone = requests[0].key.zone
-                await self._runner.run(zone, plan, principal.user)
-            return changes
+                saved = await self._runner.run(requests[0].key.zone, plan, principal.user)
+            return [_with_records(c, saved) for c in changes]
 
     def _plan(
         self,
@@ -232,6 +234,13 @@ class RecordSetService:
     def _check_zone(self, zone: str) -> None:
         if zone not in self._rules.zones:
             raise PermissionDenied(f"zone {zone} is not managed by this service (DNSIMPLE_DOMAINS)")
+
+
+def _with_records(change: SetChange, saved: list[ManagedRecord]) -> SetChange:
+    key = change.key
+    records = [*change.plan.unchanged, *saved]
+    mine = tuple(r for r in records if (r.zone, r.name, r.type) == (key.zone, key.name, key.type))
+    return replace(change, after_records=mine)
 
 
 def _records_at_names(
