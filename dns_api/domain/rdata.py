@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -57,7 +58,7 @@ def parse_value(record_type: str, text: str, priority: int | None = None) -> Val
     """
     if not text.strip():
         raise ContentError("must not be empty")
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
         raise ContentError("must not contain control characters (such as a newline)")
     if record_type in TYPES_WITH_PRIORITY:
         return _with_priority(record_type, text, priority)
@@ -97,7 +98,7 @@ def _with_priority(record_type: str, text: str, priority: int | None) -> Value:
 
 
 def _number(word: str, what: str, maximum: int) -> int:
-    if not (word.isascii() and word.isdigit()) or int(word) > maximum:
+    if not (word.isascii() and word.isdigit()) or len(word) > 10 or int(word) > maximum:
         raise ContentError(f"has {what} {word!r}: it must be a whole number from 0 to {maximum}")
     return int(word)
 
@@ -221,6 +222,8 @@ def _caa(text: str) -> str:
         raw = raw[1:-1]
     elif '"' in raw or " " in raw:
         raise ContentError('must quote a value holding spaces or quotes, as in "ca.example; a=b"')
+    if "\\" in raw:
+        raise ContentError("must not hold a backslash in its value")
     value = _caa_iodef(raw) if tag == "iodef" else _caa_issuer(raw)
     return f'{flags} {tag} "{value}"'
 
