@@ -37,11 +37,17 @@ class ZoneRules:
         return None
 
     def is_denied(self, name: str) -> bool:
-        """Whether ``name`` is a denied name or lies beneath one (``v2.api`` under ``api``)."""
+        """Whether ``name`` is a denied name, lies beneath one (``v2.api`` under ``api``), or is
+        a wildcard that could answer for one (``*`` when ``api`` is denied)."""
         if not self.denied_names:
             return False
         labels = name.split(".")
-        return any(".".join(labels[i:]) in self.denied_names for i in range(len(labels)))
+        if any(".".join(labels[i:]) in self.denied_names for i in range(len(labels))):
+            return True
+        if names.is_wildcard(name):
+            parent = name.removeprefix(names.WILDCARD).removeprefix(".")
+            return any(not parent or d.endswith("." + parent) for d in self.denied_names)
+        return False
 
     def ttl_problem(self, ttl: int) -> str | None:
         if self.min_ttl <= ttl <= self.max_ttl:
@@ -190,7 +196,7 @@ def check_key(
         problems.add(fields.type, f"must be one of {', '.join(SUPPORTED_TYPES)}")
     zone_name = parse_zone(zone, rules)
     if zone_name is None:
-        problems.add(fields.zone, "is not a zone managed by this service (see GET /domains)")
+        problems.add(fields.zone, "is not a zone managed by this service (see GET /zones)")
     relative = _check_name(rules, problems, zone_name or "", name)
     if relative == "" and record_type == "CNAME":
         problems.add(fields.name, "cannot be the zone apex for a CNAME record (use ALIAS)")
@@ -217,7 +223,9 @@ def _check_name(rules: ZoneRules, problems: Problems, zone: str, raw: str) -> st
         problems.add(field, f"belongs to the zone {inner}: use that zone")
         return None
     if rules.is_denied(name):
-        problems.add(field, "is on the deny list of this service")
+        problems.add(
+            field, "is on the deny list of this service (or a wildcard that would answer for it)"
+        )
         return None
     return name
 

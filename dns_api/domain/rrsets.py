@@ -47,7 +47,7 @@ class RecordSet:
 
     @property
     def values(self) -> tuple[Value, ...]:
-        return tuple(sorted(r.value for r in self.records))
+        return ordered(r.value for r in self.records)
 
     @property
     def etag(self) -> str | None:
@@ -55,6 +55,11 @@ class RecordSet:
         if not self.records:
             return None
         return set_etag(self.key, [(r.value, r.ttl) for r in self.records])
+
+
+def ordered(values: Iterable[Value]) -> tuple[Value, ...]:
+    """Distinct values in the order people read them: by priority (MX, SRV), then content."""
+    return tuple(sorted(set(values), key=lambda v: (v.priority or 0, v.content)))
 
 
 def set_etag(key: SetKey, entries: Iterable[tuple[Value, int]]) -> str:

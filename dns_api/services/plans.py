@@ -74,6 +74,8 @@ class PlanRunner:
             return await self._save(outcome, actor)
         except StorageUnavailable:
             await self._undo(zone, outcome)
+            if outcome.recreated:  # put back under new ids: the rows must follow
+                await self._save_after_failure(outcome)
             raise
 
     async def _apply_upstream(self, zone: str, plan: Plan) -> Outcome:

@@ -21,7 +21,15 @@ from dns_api.domain import names
 from dns_api.domain.policy import ANY, Action, Principal, decide
 from dns_api.domain.rdata import Value
 from dns_api.domain.records import ManagedRecord, ZoneRules
-from dns_api.domain.rrsets import Plan, RecordSet, SetKey, plan_delete, plan_set, set_etag
+from dns_api.domain.rrsets import (
+    Plan,
+    RecordSet,
+    SetKey,
+    ordered,
+    plan_delete,
+    plan_set,
+    set_etag,
+)
 from dns_api.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from dns_api.services.access import authorize_write, may_read_set
 from dns_api.services.locks import KeyedLocks
@@ -44,19 +52,24 @@ class Precondition:
         if self.if_match is not None:
             if etag is None:
                 return "If-Match was given but the set does not exist"
-            if self.if_match != "*" and etag not in _tags(self.if_match):
+            if self.if_match != "*" and etag not in _tags(self.if_match, weak=False):
                 return f"the set has changed since it was read (its ETag is now {etag})"
         if (
             self.if_none_match is not None
             and etag is not None
-            and (self.if_none_match == "*" or etag in _tags(self.if_none_match))
+            and (self.if_none_match == "*" or etag in _tags(self.if_none_match, weak=True))
         ):
             return f"the set already exists (ETag {etag})"
         return None
 
 
-def _tags(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+def _tags(header: str, *, weak: bool) -> set[str]:
+    """The entity tags of a header. If-Match compares strongly (RFC 9110): a weak tag never
+    matches; If-None-Match compares weakly."""
+    tags = {tag.strip() for tag in header.split(",")}
+    if weak:
+        return {tag.removeprefix("W/") for tag in tags}
+    return {tag for tag in tags if not tag.startswith("W/")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +136,14 @@ class RecordSetService:
         rows = await self._db.read(
             lambda connection: queries.set_keys(connection, zone, name=name, type=type)
         )
-        keys = [
+        # Ordered here, not by the database: its collation may not be code-point order, and
+        # the cursor compares in code-point order.
+        keys = sorted(
             (row.name, row.type)
             for row in rows
             if (after is None or (row.name, row.type) > after)
             and may_read_set(principal, zone, row.name, row.type)
-        ]
+        )
         page, more = keys[:limit], len(keys) > limit
         if not page:
             return [], None
@@ -200,7 +215,7 @@ class RecordSetService:
         else:
             ttl = request.ttl or before.ttl or self._rules.default_ttl
             plan = plan_set(key, current, request.values, ttl)
-            values = tuple(sorted(set(request.values)))
+            values = ordered(request.values)
         self._authorize(principal, key, plan, deleting=request.values is None)
         return SetChange(key, before, values, ttl, plan)
 

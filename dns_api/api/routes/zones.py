@@ -22,6 +22,7 @@ from dns_api.api.deps import (
 from dns_api.api.envelope import reply
 from dns_api.api.rrset_json import change_json, set_json
 from dns_api.domain import names
+from dns_api.domain.rdata import SUPPORTED_TYPES
 from dns_api.domain.records import Problems, ZoneRules, parse_zone
 from dns_api.domain.rrsets import SetKey
 from dns_api.domain.set_input import (
@@ -93,6 +94,10 @@ async def list_sets(
     zone_name = _zone(services.rules, zone)
     name_filter = _name_filter(zone_name, name)
     type_filter = type.strip().upper() if type is not None else None
+    if type_filter is not None and type_filter not in SUPPORTED_TYPES:
+        raise ValidationFailed(
+            [FieldProblem("type", f"must be one of {', '.join(SUPPORTED_TYPES)}", "query")]
+        )
     sets, next_key = await services.record_sets.list_sets(
         principal,
         zone_name,
