@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from servers import EMULATOR_TOKEN, percentile, running_servers
 
+
 async def timed(call: Callable[[], Awaitable[httpx.Response]]) -> float:
     began = time.perf_counter()
     response = await call()
