@@ -1509,3 +1509,13 @@ class TestOriginalEndpoints:
         response = client.post("/records", headers=auth(), json=body)
         assert response.status_code == 409
         assert held(emulator) == [("app", "A", A1, 60), ("app", "A", A2, 60)]
+
+
+def test_head_gives_the_etag_without_a_body(
+    client: TestClient, auth: Auth, emulator: RunningEmulator
+) -> None:
+    etag = ok(put(client, auth(), "app", "A", [A1])).headers["etag"]
+    response = client.head(f"/zones/{ZONE}/rrsets/app/A", headers=auth())
+    assert response.status_code == 200
+    assert response.headers["etag"] == etag
+    assert response.content == b""
