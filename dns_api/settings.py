@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     min_ttl: int = Field(default=60, ge=1, le=MAX_TTL_BOUND)
     max_ttl: int = Field(default=86400, ge=1, le=MAX_TTL_BOUND)
     dnsimple_base_url: str = "https://api.dnsimple.com"
+    dnsimple_timeout: float = Field(default=10.0, gt=0, le=120)
+    dnsimple_max_rate_limit_wait: float = Field(default=10.0, ge=0, le=300)
     database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
     port: int = Field(default=8000, ge=1, le=65535)
     legacy_tokens: bool = True

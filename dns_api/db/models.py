@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -63,6 +64,8 @@ class RecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(255))
     updated_by: Mapped[str] = mapped_column(String(255))
+    # "created": dns-api made it; "adopted": an admin took over a record made elsewhere.
+    origin: Mapped[str] = mapped_column(String(16), default="created", server_default="created")
 
     __table_args__ = (
         Index("ix_records_zone_name_type", "zone", "name", "type"),
@@ -91,3 +94,41 @@ class TokenRow(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class IntentRow(Base):
+    """A change about to be made at DNSimple, written before the call and closed after it.
+
+    ``operations`` lists what the change does (see ``services.intents``); a row still
+    ``pending`` after its writer is gone is finished or undone by looking at DNSimple.
+    """
+
+    __tablename__ = "intents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(253))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, done, undone, failed
+    operations: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class IdempotencyRow(Base):
+    """The first answer to a write sent with an ``Idempotency-Key``, replayed to its retries."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))  # a hash of the caller's credentials
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # a hash of method, path and body
+    state: Mapped[str] = mapped_column(String(16))  # in_progress, done
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)

@@ -246,6 +246,11 @@ class Principal:
         return cls(user=user, token_kind=TokenKind.LEGACY, grants=(FULL_ACCESS,), can_mint=True)
 
 
+def is_admin(principal: Principal) -> bool:
+    """Admins (the users of VALID_USERS with their own tokens) may adopt and reconcile."""
+    return principal.token_kind is TokenKind.LEGACY and FULL_ACCESS in principal.grants
+
+
 def reads_everything(principal: Principal) -> bool:
     """Whether some grant lets ``principal`` read every record (no filtering needed)."""
     return any(

@@ -2,21 +2,27 @@
 
 It returns the dataclasses of ``providers.base`` and raises only ``UpstreamError`` subclasses.
 Two helpers of this module do the translating and no I/O: ``dnsimple_json`` reads DNSimple's
-JSON and ``dnsimple_errors`` maps its answers and transport failures to errors. Timeouts and
-retries come from ``upstream_policy``. The API token only ever lives in the ``Authorization``
-header of the long-lived ``httpx.AsyncClient``: it is never stored elsewhere, logged or put in a
-message.
+JSON and ``dnsimple_errors`` maps its answers and transport failures to errors. Timeouts,
+retries and rate-limit waits come from ``upstream_policy``: reads and idempotent writes (PATCH,
+DELETE) are sent again after a 5xx or a transport failure, a POST never is, and a 429 is waited
+out when the window resets soon enough. When the budget seen last is spent and resets later than
+the policy's ``max_rate_limit_wait``, a call is refused (``UpstreamRateLimited``) without being
+sent. The clock, the sleep and the jitter's random source can be replaced (tests). The API
+token only ever lives in the ``Authorization`` header of the long-lived ``httpx.AsyncClient``:
+it is never stored elsewhere, logged or put in a message.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Self, TypeVar
 from urllib.parse import quote
 
+import anyio
 import httpx
 
 from dns_api.providers.base import (
@@ -31,6 +37,7 @@ from dns_api.providers.base import (
 from dns_api.providers.dnsimple_errors import (
     error_for_malformed_body,
     error_for_response,
+    error_for_spent_budget,
     error_for_transport,
 )
 from dns_api.providers.dnsimple_json import (
@@ -68,8 +75,14 @@ class DnsimpleClient:
         policy: UpstreamPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = "dns-api",
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        rand: Callable[[], float] = random.random,
     ) -> None:
         self._policy = policy or UpstreamPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._rand = rand
         self._base_url = base_url
         self._account = quote(str(account_id), safe="")
         self._rate_limit: RateLimit | None = None
@@ -134,7 +147,10 @@ class DnsimpleClient:
         return await self._call("GET", path, partial(parse_single_record, zone))
 
     async def create_record(self, zone: str, record: NewRecord) -> ProviderRecord:
-        """Create one record (DNSimple answers 201) and return it as stored."""
+        """Create one record (DNSimple answers 201) and return it as stored.
+
+        A POST: never sent again after a 5xx or a transport failure (it may have happened), only
+        after a 429. The caller checks whether the record exists before trying again."""
         parse = partial(parse_single_record, zone)
         return await self._call(
             "POST", self._records_path(zone), parse, expected=201, json_body=_create_body(record)
@@ -149,7 +165,10 @@ class DnsimpleClient:
         return await self._call("PATCH", path, parse, json_body=_changes_body(changes))
 
     async def delete_record(self, zone: str, record_id: int) -> None:
-        """Delete one record (DNSimple answers 204); ``UpstreamNotFound`` if already gone."""
+        """Delete one record (DNSimple answers 204); ``UpstreamNotFound`` if already gone.
+
+        Sent again after a 5xx or a transport failure, so a first attempt whose answer was lost
+        shows as ``UpstreamNotFound`` too."""
         await self._call("DELETE", self._records_path(zone, record_id), ignore_body, expected=204)
 
     async def batch_change(
@@ -164,7 +183,8 @@ class DnsimpleClient:
         nothing. Empty lists are not sent; updates carry ``id`` and their non-None fields.
 
         ``UpstreamFeatureUnavailable`` when the plan has no batch changes (412);
-        ``UpstreamRejected`` naming every failing operation (400). Never retried (a write).
+        ``UpstreamRejected`` naming every failing operation (400). A POST: never sent again
+        after a 5xx or a transport failure (only after a 429, which DNSimple did not process).
         """
         operations: dict[str, list[dict[str, object]]] = {
             "creates": [_create_body(record) for record in creates],
@@ -193,9 +213,8 @@ class DnsimpleClient:
         json_body: JsonObject | None = None,
     ) -> T:
         response = await self._send(method, path, params=params, json_body=json_body)
-        self._rate_limit = _rate_limit_from(response.headers) or self._rate_limit
         if response.status_code != expected:
-            raise error_for_response(response, expected=expected)
+            raise error_for_response(response, expected=expected, now=self._clock())
         try:
             return parse(decode_body(response))
         except MalformedBodyError as exc:
@@ -212,10 +231,46 @@ class DnsimpleClient:
         async def send_once() -> httpx.Response:
             return await self._send_once(method, path, params=params, json_body=json_body)
 
+        waited = await self._wait_for_budget(method, path)
         try:
-            return await send_with_retries(self._policy, method, send_once)
+            return await send_with_retries(
+                self._policy,
+                method,
+                send_once,
+                sleep=self._sleep,
+                now=self._clock,
+                rand=self._rand,
+                rate_limit_waited=waited,
+            )
         except httpx.RequestError as exc:
             raise error_for_transport(method, exc) from exc
+
+    async def _wait_for_budget(self, method: str, path: str) -> float:
+        """Wait until the window resets if the budget seen last is spent and that is soon enough;
+        ``UpstreamRateLimited`` (nothing sent) if it is not. Returns the seconds waited for."""
+        seen = self._rate_limit
+        if seen is None:
+            return 0.0
+        now = self._clock()
+        wait = self._policy.wait_before_sending(seen.remaining, seen.reset, now)
+        if wait is None:
+            logger.info(
+                "not sending %s %s: DNSimple's hourly budget is spent for %.0f s more",
+                method,
+                path,
+                seen.reset - now,
+            )
+            raise error_for_spent_budget(seen, now)
+        if wait > 0:
+            delay = wait + self._policy.jitter(self._rand)
+            logger.info(
+                "DNSimple's hourly budget is spent: %s %s waits %.3f s for the reset",
+                method,
+                path,
+                delay,
+            )
+            await self._sleep(delay)
+        return wait
 
     async def _send_once(
         self,
@@ -232,6 +287,7 @@ class DnsimpleClient:
             _log_call(method, path, type(exc).__name__, started)
             raise
         _log_call(method, path, str(response.status_code), started)
+        self._rate_limit = _rate_limit_from(response.headers) or self._rate_limit
         return response
 
 

@@ -8,6 +8,7 @@ The one table, from the cause to the error ``DnsimpleClient`` raises:
     404                             UpstreamNotFound
     412                             UpstreamFeatureUnavailable  (not on the account's plan)
     429                             UpstreamRateLimited  (retry_after)
+    no budget left, resets too late UpstreamRateLimited  (retry_after; nothing was sent)
     504, a transport timeout        UpstreamTimeout
     other 5xx, other transport
     errors, a malformed 2xx body    UpstreamUnavailable
@@ -17,6 +18,8 @@ The one table, from the cause to the error ``DnsimpleClient`` raises:
 from __future__ import annotations
 
 import logging
+import math
+from datetime import UTC, datetime
 
 import httpx
 
@@ -30,6 +33,7 @@ from dns_api.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from dns_api.providers.base import RateLimit
 from dns_api.providers.dnsimple_json import (
     JsonObject,
     MalformedBodyError,
@@ -43,8 +47,13 @@ from dns_api.providers.upstream_policy import retry_after_seconds
 log = logging.getLogger("dns_api.providers.dnsimple")
 
 
-def error_for_response(response: httpx.Response, *, expected: int = 200) -> UpstreamError:
-    """The one table from a DNSimple status that was not ``expected`` to a dns-api error."""
+def error_for_response(
+    response: httpx.Response, *, expected: int = 200, now: float | None = None
+) -> UpstreamError:
+    """The one table from a DNSimple status that was not ``expected`` to a dns-api error.
+
+    ``now`` (Unix seconds, default the system clock) turns a 429's reset into ``retry_after``.
+    """
     status = response.status_code
     payload = error_payload(response)
     message = error_message(payload) or _describe_status(response, payload)
@@ -58,7 +67,7 @@ def error_for_response(response: httpx.Response, *, expected: int = 200) -> Upst
         case 412:
             return UpstreamFeatureUnavailable(message, upstream_status=status)
         case 429:
-            retry_after = retry_after_seconds(response.headers)
+            retry_after = retry_after_seconds(response.headers, now)
             return UpstreamRateLimited(message, retry_after=retry_after, upstream_status=status)
         case 504:
             return UpstreamTimeout(message, upstream_status=status)
@@ -77,6 +86,17 @@ def error_for_transport(method: str, exc: httpx.RequestError) -> UpstreamError:
         return UpstreamTimeout(f"DNSimple did not answer {method} in time ({type(exc).__name__})")
     log.warning("could not reach DNSimple for %s: %s: %s", method, type(exc).__name__, exc)
     return UpstreamUnavailable(f"Could not reach DNSimple ({type(exc).__name__})")
+
+
+def error_for_spent_budget(rate_limit: RateLimit, now: float) -> UpstreamRateLimited:
+    """The request was not sent: the hourly budget seen last is spent and resets too late."""
+    retry_after = max(1, math.ceil(rate_limit.reset - now))
+    until = datetime.fromtimestamp(rate_limit.reset, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    detail = (
+        f"DNSimple's hourly budget of {rate_limit.limit} requests is spent until {until} "
+        f"(in {retry_after} s); the request was not sent"
+    )
+    return UpstreamRateLimited(detail, retry_after=retry_after, upstream_status=None)
 
 
 def error_for_malformed_body(response: httpx.Response, exc: MalformedBodyError) -> UpstreamError:

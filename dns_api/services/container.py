@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dns_api.db import urls
 from dns_api.db.database import Database
+from dns_api.db.locks import AdvisoryLocks
 from dns_api.domain.records import ZoneRules
 from dns_api.providers.base import DnsProvider
 from dns_api.providers.dnsimple import DnsimpleClient
+from dns_api.providers.upstream_policy import UpstreamPolicy
 from dns_api.services.auth import (
     Authenticator,
     LegacyTokenVerifier,
     ScopedTokenVerifier,
     TokenVerifier,
 )
-from dns_api.services.locks import KeyedLocks
+from dns_api.services.intents import IntentLog
+from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
 from dns_api.services.records import RecordService
+from dns_api.services.recovery import IntentRecovery
 from dns_api.services.rrsets import RecordSetService
 from dns_api.services.throttle import FailureThrottle
 from dns_api.services.tokens import TokenService
@@ -33,15 +38,28 @@ class Services:
     records: RecordService
     record_sets: RecordSetService
     tokens: TokenService
+    locks: NameLocks
+    recovery: IntentRecovery
 
     async def aclose(self) -> None:
         await self.provider.aclose()
+        self.locks.dispose()
         self.database.dispose()
 
 
 def legacy_verifier(settings: Settings) -> LegacyTokenVerifier:
     secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
     return LegacyTokenVerifier(secret, settings.valid_users)
+
+
+def upstream_policy(settings: Settings) -> UpstreamPolicy:
+    timeout = settings.dnsimple_timeout
+    return UpstreamPolicy(
+        connect_timeout=min(3.0, timeout),
+        read_timeout=timeout,
+        write_timeout=timeout,
+        max_rate_limit_wait=settings.dnsimple_max_rate_limit_wait,
+    )
 
 
 def build_services(settings: Settings, provider: DnsProvider | None = None) -> Services:
@@ -53,6 +71,7 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
             base_url=settings.dnsimple_base_url,
             account_id=settings.dnsimple_account_id or "",
             token=token.get_secret_value() if token else "",
+            policy=upstream_policy(settings),
         )
     tokens = TokenService(database)
     verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]
@@ -65,8 +84,12 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
         min_ttl=settings.min_ttl,
         max_ttl=settings.max_ttl,
     )
-    runner, locks = PlanRunner(database, provider), KeyedLocks()
-    record_sets = RecordSetService(database, runner, rules, locks)
+    intents = IntentLog(database)
+    runner = PlanRunner(database, provider, intents)
+    shared = None if urls.is_sqlite(settings.database_url) else AdvisoryLocks(settings.database_url)
+    locks = NameLocks(shared)
+    recovery = IntentRecovery(database, provider, intents, locks)
+    record_sets = RecordSetService(database, provider, runner, rules, locks)
     return Services(
         settings=settings,
         rules=rules,
@@ -76,4 +99,6 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
         records=RecordService(database, runner, rules, locks, record_sets),
         record_sets=record_sets,
         tokens=tokens,
+        locks=locks,
+        recovery=recovery,
     )

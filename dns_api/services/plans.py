@@ -1,10 +1,15 @@
 """Carry out a ``Plan``: at DNSimple first, then in the database, never half of it.
 
+Before DNSimple is called, the plan is written down as a pending intent (``services.intents``):
+if the process dies mid-way, the next start finds it and finishes or undoes it.
+
 A plan of two or more operations goes to DNSimple's batch endpoint, which applies it atomically
 (deletes, then updates, then creates). Accounts without batch changes (DNSimple answers 412)
 get the operations one by one instead, in an order that keeps names resolving, and if one fails
-the ones already done are undone. Whatever DNSimple holds afterwards is written to the database
-in one transaction; if that write fails, the DNSimple changes are undone as far as possible.
+the ones already done are undone. An answer that leaves it unclear whether DNSimple made the
+change (a timeout, a 5xx) is never simply repeated: DNSimple is asked what it holds first. What
+DNSimple holds afterwards is written to the database in one transaction, which also closes the
+intent; if that write fails, the DNSimple changes are undone as far as possible.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from dns_api.errors import (
     UpstreamFeatureUnavailable,
     UpstreamNotFound,
     UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
 )
 from dns_api.providers.base import (
     DnsProvider,
@@ -37,7 +44,12 @@ from dns_api.providers.base import (
     RecordUpdate,
 )
 from dns_api.services.clock import utc_now
+from dns_api.services.intents import DONE, FAILED, UNDONE, IntentLog, close_in, operations_of
+from dns_api.services.observe import observe
 from dns_api.services.records_view import to_managed
+
+# Failures after which DNSimple may or may not have made the change.
+AMBIGUOUS = (UpstreamTimeout, UpstreamUnavailable)
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +72,26 @@ class Outcome:
 class PlanRunner:
     """Runs plans for every record service, sharing what it learnt about the batch endpoint."""
 
-    def __init__(self, database: Database, provider: DnsProvider) -> None:
+    def __init__(self, database: Database, provider: DnsProvider, intents: IntentLog) -> None:
         self._db = database
         self._provider = provider
+        self._intents = intents
         self._batch_available = True
 
     async def run(self, zone: str, plan: Plan, actor: str) -> list[ManagedRecord]:
         """Apply ``plan`` in ``zone``; returns the records created and updated, as stored."""
         if plan.is_empty:
             return []
-        outcome = await self._apply_upstream(zone, plan)
+        intent_id = await self._intents.open(zone, plan, actor)
+        outcome = await self._apply_upstream(zone, plan, intent_id)
         try:
-            return await self._save(outcome, actor)
+            return await self._save(outcome, actor, intent_id, DONE)
         except StorageUnavailable:
             await self._undo(zone, outcome)
-            if outcome.recreated:  # put back under new ids: the rows must follow
-                await self._save_after_failure(outcome)
+            await self._save_after_failure(outcome, intent_id)
             raise
 
-    async def _apply_upstream(self, zone: str, plan: Plan) -> Outcome:
+    async def _apply_upstream(self, zone: str, plan: Plan, intent_id: int) -> Outcome:
         if plan.operation_count > 1 and self._batch_available:
             try:
                 return await self._apply_batch(zone, plan)
@@ -87,10 +100,18 @@ class PlanRunner:
                 self._batch_available = False
             except UpstreamRejected:
                 if not (plan.updates or plan.deletes):
+                    await self._intents.close(intent_id, UNDONE, "DNSimple refused the change")
                     raise
                 # A record gone at DNSimple fails the whole batch; one by one says which.
                 log.info("DNSimple refused a batch; retrying one by one to find the cause")
-        return await self._apply_one_by_one(zone, plan)
+            except AMBIGUOUS as exc:
+                outcome = await self._batch_outcome(zone, plan, exc)
+                if outcome is not None:
+                    return outcome
+            except UpstreamError:
+                await self._intents.close(intent_id, UNDONE, "DNSimple refused the change")
+                raise
+        return await self._apply_one_by_one(zone, plan, intent_id)
 
     async def _apply_batch(self, zone: str, plan: Plan) -> Outcome:
         result = await self._provider.batch_change(
@@ -105,28 +126,44 @@ class PlanRunner:
             deleted=[d.record for d in plan.deletes],
         )
 
-    async def _apply_one_by_one(self, zone: str, plan: Plan) -> Outcome:
+    async def _batch_outcome(self, zone: str, plan: Plan, error: UpstreamError) -> Outcome | None:
+        """After an unclear batch answer: the outcome if DNSimple applied it, ``None`` if it did
+        not (so it can be sent again one by one); anything else is raised."""
+        log.warning("unclear answer to a DNSimple batch (%s); checking what DNSimple holds", error)
+        owned = await self._owned_ids(zone, plan)
+        seen = await observe(self._provider, zone, operations_of(plan), owned)
+        if all(o.applied is False for o in seen):
+            return None
+        if not all(o.applied for o in seen):
+            raise error  # a batch is atomic: a mix means someone else changed these records
+        created = [o.record for o in seen if o.operation["action"] == "create"]
+        updated = [o.record for o in seen if o.operation["action"] == "update"]
+        return Outcome(
+            created=[(c, r) for c, r in zip(plan.creates, created, strict=True) if r],
+            updated=[(u, r) for u, r in zip(plan.updates, updated, strict=True) if r],
+            deleted=[d.record for d in plan.deletes],
+        )
+
+    async def _owned_ids(self, zone: str, plan: Plan) -> set[int]:
+        touched = sorted({c.key.name for c in plan.creates})
+        rows = await self._db.read(lambda c: queries.records_at_names(c, zone, touched))
+        return {row.dnsimple_record_id for row in rows}
+
+    async def _apply_one_by_one(self, zone: str, plan: Plan, intent_id: int) -> Outcome:
         outcome = Outcome()
-        steps: list[Callable[[], Awaitable[None]]] = []
         creates = [self._create_step(zone, c, outcome) for c in plan.creates]
         updates = [self._update_step(zone, u, outcome) for u in plan.updates]
         deletes = [self._delete_step(zone, d, outcome) for d in plan.deletes]
-        steps = (
-            [*deletes, *updates, *creates]
-            if must_delete_first(plan)
-            else [
-                *updates,
-                *creates,
-                *deletes,
-            ]
-        )
+        if must_delete_first(plan):
+            steps = [*deletes, *updates, *creates]
+        else:
+            steps = [*updates, *creates, *deletes]
         try:
             for step in steps:
                 await step()
         except UpstreamError:
             await self._undo(zone, outcome)
-            if not outcome.is_empty:
-                await self._save_after_failure(outcome)
+            await self._save_after_failure(outcome, intent_id)
             raise
         return outcome
 
@@ -134,10 +171,25 @@ class PlanRunner:
         self, zone: str, create: Create, outcome: Outcome
     ) -> Callable[[], Awaitable[None]]:
         async def step() -> None:
-            record = await self._provider.create_record(zone, _new_record(create))
+            try:
+                record = await self._provider.create_record(zone, _new_record(create))
+            except AMBIGUOUS as exc:
+                # Never a second create before checking that the first did not happen.
+                found = await self._find_created(zone, create)
+                if found is None:
+                    log.warning("a DNSimple create did not happen (%s); sending it again", exc)
+                    found = await self._provider.create_record(zone, _new_record(create))
+                record = found
             outcome.created.append((create, record))
 
         return step
+
+    async def _find_created(self, zone: str, create: Create) -> ProviderRecord | None:
+        plan = Plan(creates=(create,))
+        [seen] = await observe(
+            self._provider, zone, operations_of(plan), await self._owned_ids(zone, plan)
+        )
+        return seen.record if seen.applied else None
 
     def _update_step(
         self, zone: str, update: Update, outcome: Outcome
@@ -203,13 +255,23 @@ class PlanRunner:
             return False
         return True
 
-    async def _save_after_failure(self, outcome: Outcome) -> None:
+    async def _save_after_failure(self, outcome: Outcome, intent_id: int) -> None:
+        """Record what stayed at DNSimple after a failure, and close the intent."""
+        status = UNDONE if outcome.is_empty else FAILED
+        note = None if outcome.is_empty else "some changes could not be undone at DNSimple"
         try:
-            await self._save(outcome, "dns-api")
+            await self._save(outcome, "dns-api", intent_id, status, note)
         except StorageUnavailable:
-            log.error("DNSimple and the database disagree after a failed change; run reconcile")
+            log.error("could not record a failed change; it is finished at the next start")
 
-    async def _save(self, outcome: Outcome, actor: str) -> list[ManagedRecord]:
+    async def _save(
+        self,
+        outcome: Outcome,
+        actor: str,
+        intent_id: int,
+        status: str,
+        note: str | None = None,
+    ) -> list[ManagedRecord]:
         now = utc_now()
 
         def save(session: Session) -> list[ManagedRecord]:
@@ -239,6 +301,7 @@ class PlanRunner:
                 row_again = queries.record_for_update(session, deleted.id)
                 if row_again is not None:
                     row_again.dnsimple_record_id = again.id
+            close_in(session, intent_id, status, note)
             session.flush()
             return [to_managed(row) for row in rows]
 

@@ -17,7 +17,7 @@ from dns_api.domain.records import ManagedRecord, RecordSpec, ZoneRules
 from dns_api.domain.rrsets import Delete, Plan, SetKey, Update
 from dns_api.errors import Conflict, NotFound, PreconditionFailed
 from dns_api.services.access import authorize_write, may_read
-from dns_api.services.locks import KeyedLocks
+from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
 from dns_api.services.records_view import to_managed
 from dns_api.services.rrsets import Precondition, RecordSetService, SetChange, SetRequest
@@ -50,7 +50,7 @@ class RecordService:
         database: Database,
         runner: PlanRunner,
         rules: ZoneRules,
-        locks: KeyedLocks,
+        locks: NameLocks,
         sets: RecordSetService,
     ) -> None:
         self._db = database

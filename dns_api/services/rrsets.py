@@ -31,8 +31,10 @@ from dns_api.domain.rrsets import (
     set_etag,
 )
 from dns_api.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
+from dns_api.providers.base import DnsProvider
 from dns_api.services.access import authorize_write, may_read_set
-from dns_api.services.locks import KeyedLocks
+from dns_api.services.locks import NameLocks
+from dns_api.services.ownership import check_unowned
 from dns_api.services.plans import PlanRunner
 from dns_api.services.records_view import to_managed
 
@@ -103,9 +105,15 @@ class SetChange:
 
 class RecordSetService:
     def __init__(
-        self, database: Database, runner: PlanRunner, rules: ZoneRules, locks: KeyedLocks
+        self,
+        database: Database,
+        provider: DnsProvider,
+        runner: PlanRunner,
+        rules: ZoneRules,
+        locks: NameLocks,
     ) -> None:
         self._db = database
+        self._provider = provider
         self._runner = runner
         self._rules = rules
         self._locks = locks
@@ -186,6 +194,7 @@ class RecordSetService:
             at_names = await self._records_at(names_touched)
             changes = [self._plan(principal, r, at_names) for r in requests]
             _check_cname_alone(requests, at_names)
+            await self._check_ownership(changes, at_names)
             if dry_run:
                 return changes
             plan = sum((c.plan for c in changes), Plan())
@@ -232,6 +241,18 @@ class RecordSetService:
             needed = {allowed[0] if allowed else Action.UPDATE}
         for action in sorted(needed):
             authorize_write(self._rules, principal, action, key.zone, key.name, key.type)
+
+    async def _check_ownership(
+        self, changes: list[SetChange], at_names: dict[tuple[str, str], list[ManagedRecord]]
+    ) -> None:
+        """One look at DNSimple per name where records are to be created."""
+        creating: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for change in changes:
+            for create in change.plan.creates:
+                creating[(create.key.zone, create.key.name)].add(create.key.type)
+        for (zone, name), types in sorted(creating.items()):
+            owned = {r.dnsimple_record_id for r in at_names[(zone, name)]}
+            await check_unowned(self._provider, zone, name, types, owned)
 
     async def _records_at(
         self, names_touched: set[tuple[str, str]]

@@ -572,14 +572,15 @@ async def test_a_post_that_met_a_502_is_not_retried() -> None:
     ["badgateway.http", httpx.ReadTimeout("slow"), httpx.ConnectError("refused")],
     ids=["502", "timeout", "connect-error"],
 )
-async def test_patch_and_delete_are_not_retried(answer: Answer) -> None:
+async def test_patch_and_delete_are_retried_like_reads(answer: Answer) -> None:
     upstream = Upstream(route=lambda request: answer)
     async with upstream.client(FAST_RETRY) as client:
         with pytest.raises(UpstreamError):
             await client.update_record(ZONE, 5, RecordChanges(ttl=60))
         with pytest.raises(UpstreamError):
             await client.delete_record(ZONE, 5)
-    assert [r.method for r in upstream.requests] == ["PATCH", "DELETE"]
+    tries = 1 + FAST_RETRY.write_retries
+    assert [r.method for r in upstream.requests] == ["PATCH"] * tries + ["DELETE"] * tries
 
 
 @pytest.mark.anyio
@@ -609,11 +610,15 @@ def test_policy_defaults_and_timeouts() -> None:
     timeout = policy.timeout()
     assert (timeout.connect, timeout.read, timeout.write, timeout.pool) == (3.0, 10.0, 10.0, 5.0)
     assert (policy.read_retries, policy.backoff_base, policy.backoff_cap) == (2, 0.2, 2.0)
-    assert policy.may_retry("GET", 2)
-    assert not policy.may_retry("GET", 3)
-    assert not any(policy.may_retry(m, 1) for m in ("POST", "PATCH", "PUT", "DELETE"))
-    with pytest.raises(ValueError, match="read_retries"):
-        UpstreamPolicy(read_retries=-1)
+    assert (policy.write_retries, policy.rate_limit_retries) == (2, 2)
+    assert (policy.max_rate_limit_wait, policy.rate_limit_jitter) == (10.0, 0.5)
+    for method in ("GET", "HEAD", "PATCH", "PUT", "DELETE", "delete"):
+        assert policy.may_retry(method, 2)
+        assert not policy.may_retry(method, 3)
+    assert not policy.may_retry("POST", 1)
+    for name in ("read_retries", "write_retries", "rate_limit_retries"):
+        with pytest.raises(ValueError, match=name):
+            UpstreamPolicy(**{name: -1})
 
 
 # --- headers, secrets, logs -----------------------------------------------------------------

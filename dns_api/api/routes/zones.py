@@ -110,9 +110,8 @@ async def list_sets(
     return reply([set_json(s) for s in sets], meta=meta)
 
 
-@router.api_route(
-    "/zones/{zone}/rrsets/{name}/{type}", methods=["GET", "HEAD"], summary="One record set"
-)
+@router.head("/zones/{zone}/rrsets/{name}/{type}", include_in_schema=False)
+@router.get("/zones/{zone}/rrsets/{name}/{type}", summary="One record set")
 async def get_set(
     zone: str,
     name: str,
