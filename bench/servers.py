@@ -25,6 +25,8 @@ class Servers:
     emulator_url: str
     token: str  # a full-access dns-api token
     database: str
+    env: dict[str, str]  # the environment of the server (for CLI commands against it)
+    workdir: Path
 
 
 def free_port() -> int:
@@ -51,7 +53,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 @contextmanager
-def running_servers() -> Iterator[Servers]:
+def running_servers(extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
     """The emulator and dns-api, on SQLite (or ``BENCH_DATABASE_URL``), stopped on exit."""
     work = Path(tempfile.mkdtemp(prefix="dns-api-bench-"))
     emulator_port, api_port = free_port(), free_port()
@@ -66,6 +68,7 @@ def running_servers() -> Iterator[Servers]:
         "DNSIMPLE_BASE_URL": emulator_url,
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'bench.db'}"),
         "LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
 
     def start(args: list[str]) -> subprocess.Popen[bytes]:
@@ -92,7 +95,7 @@ def running_servers() -> Iterator[Servers]:
             text=True,
             check=True,
         ).stdout.split()[-1]
-        yield Servers(api_url, emulator_url, token, env["DATABASE_URL"].split("://")[0])
+        yield Servers(api_url, emulator_url, token, env["DATABASE_URL"].split("://")[0], env, work)
     finally:
         for process in processes:
             process.terminate()

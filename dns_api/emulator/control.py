@@ -73,6 +73,7 @@ async def _faults(state: EmulatorState, request: Request) -> Response:
             failure_rates=wanted.failure_rates,
             hang_rate=wanted.hang_rate,
             hang_seconds=wanted.hang_seconds,
+            after_apply_share=wanted.after_apply_share,
         )
     return JsonResponse(state.faults.to_json())
 

@@ -25,19 +25,22 @@ class Faults:
     ``failure_rates`` maps a status in ``FAULT_STATUSES`` to the probability that a request is
     answered with it instead of being performed; ``hang_rate`` is the probability that a request
     first sleeps ``hang_seconds``; ``latency_ms`` is added to every request.
+    ``after_apply_share`` is the share of those failures and hangs that strike after the
+    operation was performed (a lost answer) rather than before.
     """
 
     latency_ms: float = 0.0
     failure_rates: dict[int, float] = field(default_factory=dict)
     hang_rate: float = 0.0
     hang_seconds: float = 3600.0
+    after_apply_share: float = 0.0
 
     def __post_init__(self) -> None:
         self.failure_rates = {int(status): rate for status, rate in self.failure_rates.items()}
         unknown = set(self.failure_rates) - FAULT_STATUSES
         if unknown:
             raise ValueError(f"failure_rates: unsupported status {sorted(unknown)}")
-        rates = [self.hang_rate, *self.failure_rates.values()]
+        rates = [self.hang_rate, self.after_apply_share, *self.failure_rates.values()]
         if any(not 0.0 <= rate <= 1.0 for rate in rates):
             raise ValueError("rates must be between 0 and 1")
         if self.latency_ms < 0 or self.hang_seconds < 0:
@@ -102,7 +105,14 @@ class FaultInjector:
         queued = self._pop_queued(method.upper())
         if queued is not None:
             return FaultPlan(latency_s, queued.status, queued.after_apply, hang_seconds)
-        return FaultPlan(latency_s, self._draw_status(faults), False, hang_seconds)
+        status = self._draw_status(faults)
+        after_apply = (
+            status is not None
+            and status != 429  # a spent budget never performs the operation
+            and faults.after_apply_share > 0
+            and self._random.random() < faults.after_apply_share
+        )
+        return FaultPlan(latency_s, status, after_apply, hang_seconds)
 
     def _pop_queued(self, method: str) -> _QueuedFault | None:
         for queued in self._queue:

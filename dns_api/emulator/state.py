@@ -253,9 +253,12 @@ class EmulatorState:
         failure_rates: Mapping[int, float] | None = None,
         hang_rate: float = 0.0,
         hang_seconds: float = 3600.0,
+        after_apply_share: float = 0.0,
     ) -> Faults:
         """Replace every fault knob (the ones not given go back to "no fault")."""
-        faults = Faults(latency_ms, dict(failure_rates or {}), hang_rate, hang_seconds)
+        faults = Faults(
+            latency_ms, dict(failure_rates or {}), hang_rate, hang_seconds, after_apply_share
+        )
         with self._lock:
             self._injector.faults = faults
         return self.faults

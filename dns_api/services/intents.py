@@ -11,6 +11,7 @@ finished or undone by ``services.recovery``, by looking at DNSimple.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -83,6 +84,19 @@ def operations_of(plan: Plan) -> list[dict[str, Any]]:
     return operations
 
 
+def pending_intent(
+    zone: str, operations: list[dict[str, Any]], actor: str, now: datetime
+) -> IntentRow:
+    return IntentRow(
+        zone=zone,
+        status=PENDING,
+        operations=operations,
+        actor=actor,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 class IntentLog:
     """Writes and closes intents; each call is one short transaction."""
 
@@ -90,15 +104,7 @@ class IntentLog:
         self._db = database
 
     async def open(self, zone: str, plan: Plan, actor: str) -> int:
-        now = utc_now()
-        row = IntentRow(
-            zone=zone,
-            status=PENDING,
-            operations=operations_of(plan),
-            actor=actor,
-            created_at=now,
-            updated_at=now,
-        )
+        row = pending_intent(zone, operations_of(plan), actor, utc_now())
 
         def insert(session: Session) -> int:
             session.add(row)

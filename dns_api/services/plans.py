@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,12 +45,30 @@ from dns_api.providers.base import (
     RecordUpdate,
 )
 from dns_api.services.clock import utc_now
-from dns_api.services.intents import DONE, FAILED, UNDONE, IntentLog, close_in, operations_of
+from dns_api.services.intents import (
+    DONE,
+    FAILED,
+    UNDONE,
+    IntentLog,
+    close_in,
+    operations_of,
+    pending_intent,
+)
 from dns_api.services.observe import observe
 from dns_api.services.records_view import to_managed
 
 # Failures after which DNSimple may or may not have made the change.
 AMBIGUOUS = (UpstreamTimeout, UpstreamUnavailable)
+
+
+class _Unresolved(UpstreamError):
+    """A step whose fate DNSimple would not tell: it is left to recovery as a pending intent."""
+
+    def __init__(self, cause: UpstreamError, operations: list[dict[str, Any]]) -> None:
+        super().__init__(cause.detail, upstream_status=cause.upstream_status)
+        self.cause = cause
+        self.operations = operations
+
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +180,12 @@ class PlanRunner:
         try:
             for step in steps:
                 await step()
-        except UpstreamError:
+        except UpstreamError as exc:
             await self._undo(zone, outcome)
-            await self._save_after_failure(outcome, intent_id)
+            unresolved = exc.operations if isinstance(exc, _Unresolved) else []
+            await self._save_after_failure(outcome, intent_id, zone, unresolved)
+            if isinstance(exc, _Unresolved):
+                raise exc.cause from None
             raise
         return outcome
 
@@ -171,14 +193,21 @@ class PlanRunner:
         self, zone: str, create: Create, outcome: Outcome
     ) -> Callable[[], Awaitable[None]]:
         async def step() -> None:
+            unresolved = operations_of(Plan(creates=(create,)))
             try:
                 record = await self._provider.create_record(zone, _new_record(create))
             except AMBIGUOUS as exc:
                 # Never a second create before checking that the first did not happen.
-                found = await self._find_created(zone, create)
+                try:
+                    found = await self._find_created(zone, create)
+                except UpstreamError:
+                    raise _Unresolved(exc, unresolved) from exc
                 if found is None:
                     log.warning("a DNSimple create did not happen (%s); sending it again", exc)
-                    found = await self._provider.create_record(zone, _new_record(create))
+                    try:
+                        found = await self._provider.create_record(zone, _new_record(create))
+                    except AMBIGUOUS as again:
+                        raise _Unresolved(again, unresolved) from again
                 record = found
             outcome.created.append((create, record))
 
@@ -200,6 +229,8 @@ class PlanRunner:
                 stored = await self._provider.update_record(
                     zone, record.dnsimple_record_id, _changes(update)
                 )
+            except AMBIGUOUS as exc:  # retried already: it may or may not have happened
+                raise _Unresolved(exc, operations_of(Plan(updates=(update,)))) from exc
             except UpstreamNotFound as exc:
                 raise UpstreamDrift(
                     f"{record.type} record {record.fqdn} ({record.content}) was deleted at "
@@ -216,6 +247,8 @@ class PlanRunner:
             record = delete.record
             try:
                 await self._provider.delete_record(zone, record.dnsimple_record_id)
+            except AMBIGUOUS as exc:
+                raise _Unresolved(exc, operations_of(Plan(deletes=(delete,)))) from exc
             except UpstreamNotFound:
                 log.info("DNSimple record %s was already gone", record.dnsimple_record_id)
             outcome.deleted.append(record)
@@ -255,12 +288,19 @@ class PlanRunner:
             return False
         return True
 
-    async def _save_after_failure(self, outcome: Outcome, intent_id: int) -> None:
-        """Record what stayed at DNSimple after a failure, and close the intent."""
-        status = UNDONE if outcome.is_empty else FAILED
-        note = None if outcome.is_empty else "some changes could not be undone at DNSimple"
+    async def _save_after_failure(
+        self,
+        outcome: Outcome,
+        intent_id: int,
+        zone: str = "",
+        unresolved: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Record what stayed at DNSimple after a failure and close the intent; a step whose
+        fate is unknown goes to a new pending intent, resolved later by looking at DNSimple."""
+        status = UNDONE if outcome.is_empty and not unresolved else FAILED
+        note = None if status == UNDONE else "some changes could not be undone at DNSimple"
         try:
-            await self._save(outcome, "dns-api", intent_id, status, note)
+            await self._save(outcome, "dns-api", intent_id, status, note, zone, unresolved)
         except StorageUnavailable:
             log.error("could not record a failed change; it is finished at the next start")
 
@@ -271,6 +311,8 @@ class PlanRunner:
         intent_id: int,
         status: str,
         note: str | None = None,
+        zone: str = "",
+        unresolved: list[dict[str, Any]] | None = None,
     ) -> list[ManagedRecord]:
         now = utc_now()
 
@@ -302,6 +344,8 @@ class PlanRunner:
                 if row_again is not None:
                     row_again.dnsimple_record_id = again.id
             close_in(session, intent_id, status, note)
+            if unresolved:
+                session.add(pending_intent(zone, unresolved, actor, now))
             session.flush()
             return [to_managed(row) for row in rows]
 

@@ -245,14 +245,17 @@ class RecordSetService:
     async def _check_ownership(
         self, changes: list[SetChange], at_names: dict[tuple[str, str], list[ManagedRecord]]
     ) -> None:
-        """One look at DNSimple per name where records are to be created."""
+        """A look at DNSimple where records are to be created (see ``services.ownership``)."""
         creating: dict[tuple[str, str], set[str]] = defaultdict(set)
         for change in changes:
             for create in change.plan.creates:
                 creating[(create.key.zone, create.key.name)].add(create.key.type)
-        for (zone, name), types in sorted(creating.items()):
-            owned = {r.dnsimple_record_id for r in at_names[(zone, name)]}
-            await check_unowned(self._provider, zone, name, types, owned)
+        if not creating:
+            return
+        zone = changes[0].key.zone  # a change covers one zone
+        owned = {r.dnsimple_record_id for records in at_names.values() for r in records}
+        by_name = {name: types for (_, name), types in creating.items()}
+        await check_unowned(self._provider, zone, by_name, owned)
 
     async def _records_at(
         self, names_touched: set[tuple[str, str]]

@@ -361,7 +361,7 @@ class TestDnsimpleFailures:
         expected: int,
         code: str,
     ) -> None:
-        emulator.state.fail_next(status, method="POST")
+        emulator.state.fail_next(status, 10, method="POST")  # every attempt fails
         response = create(client, auth)
         assert response.status_code == expected
         assert error_codes(response)[0] == code
@@ -374,7 +374,7 @@ class TestDnsimpleFailures:
         self, client: TestClient, auth: Auth, emulator: RunningEmulator
     ) -> None:
         created = create(client, auth).json()["data"]
-        emulator.state.fail_next(502, method="PATCH")
+        emulator.state.fail_next(502, 10, method="PATCH")
         response = client.patch(
             f"/records/{created['id']}", headers=auth(), json={"to": "192.0.2.77"}
         )
@@ -388,10 +388,26 @@ class TestDnsimpleFailures:
         self, client: TestClient, auth: Auth, emulator: RunningEmulator
     ) -> None:
         created = create(client, auth).json()["data"]
-        emulator.state.fail_next(503, method="DELETE")
+        emulator.state.fail_next(503, 10, method="DELETE")
         assert client.delete(f"/records/{created['id']}", headers=auth()).status_code == 503
         assert client.get(f"/records/{created['id']}", headers=auth()).status_code == 200
         assert len(upstream(emulator)) == 1
+
+    @pytest.mark.parametrize("after_apply", [False, True], ids=["lost request", "lost answer"])
+    def test_an_unclear_create_is_checked_never_blindly_repeated(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator, after_apply: bool
+    ) -> None:
+        emulator.state.fail_next(502, method="POST", after_apply=after_apply)
+        emulator.state.calls.clear()
+        response = create(client, auth)
+        assert response.status_code == 200
+        [record] = upstream(emulator)
+        assert response.json()["data"]["dnsimple_record_id"] == record["id"]
+        # After a lost answer DNSimple already holds the record: found, not created twice.
+        creates = 1 if after_apply else 2
+        assert emulator.state.count("POST", "createZoneRecord") == creates
+        # One list call is the ownership check before the create, the other the check after it.
+        assert emulator.state.count("GET", "listZoneRecords") == 2
 
     def test_dnsimple_refusing_our_token_is_502(
         self, client: TestClient, auth: Auth, emulator: RunningEmulator

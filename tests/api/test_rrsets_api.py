@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from dns_api.app import create_app
 from dns_api.db import migrate, urls
 from dns_api.emulator import RunningEmulator
+from dns_api.providers.upstream_policy import UpstreamPolicy
 from tests.conftest import legacy_token, make_settings
 
 Auth = Callable[..., dict[str, str]]
@@ -158,11 +159,13 @@ def mint(client: TestClient, auth: Auth, *grants: dict[str, Any]) -> dict[str, s
 @pytest.fixture
 def no_batch(client: TestClient, auth: Auth, emulator: RunningEmulator) -> Iterator[None]:
     """DNSimple without batch changes, already known to this app: the first plan of two
-    operations probes the batch endpoint once (412), later plans go one by one at once."""
+    operations probes the batch endpoint once (412), later plans go one by one at once. The
+    probe creates a new set, so it also makes its one ownership check (a list call)."""
     emulator.state.batch_enabled = False
     assert put(client, auth(), "_probe", "TXT", ["one", "two"]).status_code == 200
     assert client.delete(url("_probe", "TXT"), headers=auth()).status_code == 200
     assert calls(emulator) == {
+        "GET listZoneRecords": 1,
         "POST batchChangeZoneRecords": 1,
         "POST createZoneRecord": 2,
         "DELETE deleteZoneRecord": 2,
@@ -177,9 +180,11 @@ def no_batch(client: TestClient, auth: Auth, emulator: RunningEmulator) -> Itera
 
 
 class TestMinimalCalls:
-    def test_a_new_one_value_set_is_one_create(
+    def test_a_new_one_value_set_is_one_ownership_check_and_one_create(
         self, client: TestClient, auth: Auth, emulator: RunningEmulator
     ) -> None:
+        """Before creating at a name, dns-api lists what DNSimple holds there (one call, every
+        type) to make sure no record it does not own is in the way; then one create."""
         response = put(client, auth(), "app", "A", [A1])
         assert response.status_code == 200
         data = response.json()["data"]
@@ -190,7 +195,7 @@ class TestMinimalCalls:
         ]
         assert data["summary"] == {"created": 1, "updated": 0, "deleted": 0, "unchanged": 0}
         assert data["dry_run"] is False
-        assert calls(emulator) == {"POST createZoneRecord": 1}
+        assert calls(emulator) == {"GET listZoneRecords": 1, "POST createZoneRecord": 1}
         assert held(emulator) == [("app", "A", A1, 60)]
 
     def test_the_same_set_again_in_any_spelling_makes_no_call(
@@ -281,7 +286,7 @@ class TestMinimalCalls:
         self, client: TestClient, auth: Auth, emulator: RunningEmulator
     ) -> None:
         put(client, auth(), "app", "A", [A1, A2, A3])
-        assert calls(emulator) == {"POST createZoneRecord": 3}
+        assert calls(emulator) == {"GET listZoneRecords": 1, "POST createZoneRecord": 3}
         before = ids(emulator)
         emulator.state.calls.clear()
         response = put(client, auth(), "app", "A", [A1, A2, A3], ttl=300)
@@ -293,8 +298,16 @@ class TestMinimalCalls:
     @pytest.mark.parametrize(
         ("batch", "grow", "shrink"),
         [
-            (True, {"POST batchChangeZoneRecords": 1}, {"POST batchChangeZoneRecords": 1}),
-            (False, {"POST createZoneRecord": 2}, {"DELETE deleteZoneRecord": 2}),
+            (
+                True,
+                {"GET listZoneRecords": 1, "POST batchChangeZoneRecords": 1},
+                {"POST batchChangeZoneRecords": 1},
+            ),
+            (
+                False,
+                {"GET listZoneRecords": 1, "POST createZoneRecord": 2},
+                {"DELETE deleteZoneRecord": 2},
+            ),
         ],
         ids=["batch", "one-by-one"],
     )
@@ -321,7 +334,7 @@ class TestMinimalCalls:
             "deleted": 0,
             "unchanged": 1,
         }
-        assert calls(emulator) == grow
+        assert calls(emulator) == grow  # two creates: one ownership check of the name first
         assert held(emulator) == [("app", "A", a, 60) for a in (A1, A2, A3)]
         assert ids(emulator)[A2] == kept
         emulator.state.calls.clear()
@@ -561,7 +574,10 @@ class TestDryRun:
         else:
             planned = [op["action"] for op in data["changes"]]
         assert planned == actions
-        assert calls(emulator) == {}
+        # A dry run writes nothing; one that would create makes the ownership check (one list
+        # call at the name), so it answers 409 when the real change would.
+        expected = {"GET listZoneRecords": 1} if "create" in actions else {}
+        assert calls(emulator) == expected
         assert held(emulator) == before_upstream
         assert stored(client, auth) == before_rows
         assert shown(client, auth) == [A1]
@@ -571,7 +587,7 @@ class TestDryRun:
         self, client: TestClient, auth: Auth, emulator: RunningEmulator, existing: int
     ) -> None:
         planned = put(client, auth(), "app", "A", [A2, A3], ttl=300, params={"dry_run": "true"})
-        assert calls(emulator) == {}
+        assert calls(emulator) == {"GET listZoneRecords": 1}  # the ownership check, no write
         done = put(client, auth(), "app", "A", [A2, A3], ttl=300)
         assert planned.headers["etag"] == done.headers["etag"]
         plan, real = planned.json()["data"], done.json()["data"]
@@ -859,7 +875,8 @@ class TestValidation:
         response = post_changes(client, auth(), *hundred)
         assert response.status_code == 200
         assert response.json()["data"]["summary"]["created"] == 100
-        assert calls(emulator) == {"POST batchChangeZoneRecords": 1}
+        # Creating at many names: one read of the whole zone (one page here), then one batch.
+        assert calls(emulator) == {"GET listZoneRecords": 1, "POST batchChangeZoneRecords": 1}
         assert len(upstream(emulator)) == 100
 
     def test_deleting_a_missing_set_is_404(
@@ -899,8 +916,15 @@ class TestTypeChange:
     @pytest.mark.parametrize(
         ("batch", "expected"),
         [
-            (True, {"POST batchChangeZoneRecords": 1}),
-            (False, {"DELETE deleteZoneRecord": 2, "POST createZoneRecord": 1}),
+            (True, {"GET listZoneRecords": 1, "POST batchChangeZoneRecords": 1}),
+            (
+                False,
+                {
+                    "GET listZoneRecords": 1,
+                    "DELETE deleteZoneRecord": 2,
+                    "POST createZoneRecord": 1,
+                },
+            ),
         ],
         ids=["batch", "one-by-one"],
     )
@@ -1112,8 +1136,9 @@ class TestPermissions:
                 assert error_codes(response) == ["forbidden"], name
                 assert calls(emulator) == {}, name
                 assert shown(client, auth, name) is None, name
-            else:
-                assert calls(emulator) == {"POST createZoneRecord": 1}, name
+            else:  # one ownership check, one create
+                expected = {"GET listZoneRecords": 1, "POST createZoneRecord": 1}
+                assert calls(emulator) == expected, name
                 assert get_set(client, token, name, "A").status_code == 200, name
         allowed = sorted(name for name, status in GRANT_CASES[pattern] if status == 200)
         listed = client.get(f"/zones/{ZONE}/rrsets", headers=token).json()["data"]
@@ -1370,13 +1395,19 @@ class TestUpstreamFailure:
         before_reply = put(client, auth(), "app", "A", [A1])
         before, before_ids, rows = held(emulator), ids(emulator), stored(client, auth)
         emulator.state.calls.clear()
-        # The plan: PATCH .1 -> .3 in place, then create .4 and .5; the first create fails.
-        emulator.state.fail_next(502, method="POST")
+        # The plan: PATCH .1 -> .3 in place, then create .4 and .5. Before anything, one
+        # ownership check of the name; the first create fails, DNSimple is checked (it did not
+        # happen), and the create sent again fails too: the PATCH is undone.
+        emulator.state.fail_next(502, 2, method="POST")
         response = put(client, auth(), "app", "A", [A3, A4, A5])
         assert response.status_code == 502
         assert response.headers["content-type"].startswith("application/json")
         assert error_codes(response) == ["upstream_unavailable"]
-        assert calls(emulator) == {"PATCH updateZoneRecord": 2, "POST createZoneRecord": 1}
+        assert calls(emulator) == {
+            "PATCH updateZoneRecord": 2,
+            "POST createZoneRecord": 2,
+            "GET listZoneRecords": 2,
+        }
         assert held(emulator) == before
         assert ids(emulator) == before_ids
         read = get_set(client, auth(), "app", "A")
@@ -1396,13 +1427,19 @@ class TestUpstreamFailure:
         put(client, auth(), "app", "A", [A1, A2])
         before = held(emulator)
         emulator.state.calls.clear()
-        emulator.state.fail_next(503, method="POST")
+        # One ownership check of the name; the CNAME create fails, is checked (it did not
+        # happen), fails again: the deleted A records are put back.
+        emulator.state.fail_next(503, 2, method="POST")
         response = post_changes(
             client, auth(), remove("app", "A"), replace("app", "CNAME", "x.example.net")
         )
         assert response.status_code == 503
         assert error_codes(response) == ["upstream_unavailable"]
-        assert calls(emulator) == {"DELETE deleteZoneRecord": 2, "POST createZoneRecord": 3}
+        assert calls(emulator) == {
+            "DELETE deleteZoneRecord": 2,
+            "POST createZoneRecord": 4,
+            "GET listZoneRecords": 2,
+        }
         assert held(emulator) == before
         assert shown(client, auth) == [A1, A2]
         assert shown(client, auth, "app", "CNAME") is None
@@ -1421,31 +1458,201 @@ class TestUpstreamFailure:
     ) -> None:
         put(client, auth(), "gone", "A", [A5])
         emulator.state.calls.clear()
-        # create new (ok), delete gone (fails), undo: delete new (fails too)
-        emulator.state.fail_next(502, count=2, method="DELETE")
+        # ownership check of new, create new (ok), delete gone (fails, retried), undo: delete
+        # new (fails too)
+        attempts = 1 + UpstreamPolicy().write_retries
+        emulator.state.fail_next(502, count=2 * attempts, method="DELETE")
         response = post_changes(client, auth(), replace("new", "A", A1), remove("gone", "A"))
         assert response.status_code == 502
-        assert calls(emulator) == {"POST createZoneRecord": 1, "DELETE deleteZoneRecord": 2}
+        assert calls(emulator) == {
+            "GET listZoneRecords": 1,
+            "POST createZoneRecord": 1,
+            "DELETE deleteZoneRecord": 2 * attempts,
+        }
         assert held(emulator) == [("gone", "A", A5, 60), ("new", "A", A1, 60)]
         listed = client.get(f"/zones/{ZONE}/rrsets", headers=auth()).json()["data"]
         assert [(s["name"], s["records"]) for s in listed] == [("gone", [A5]), ("new", [A1])]
         assert client.delete(url("new", "A"), headers=auth()).status_code == 200
         assert held(emulator) == [("gone", "A", A5, 60)]
 
-    def test_a_failed_batch_changes_nothing(
+    def test_a_batch_that_failed_unapplied_is_checked_then_sent_one_by_one(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        put(client, auth(), "app", "A", [A1, A2, A3])
+        emulator.state.calls.clear()
+        emulator.state.fail_next(500, method="POST")
+        response = put(client, auth(), "app", "A", [A1, A2, A3], ttl=300)
+        assert response.status_code == 200
+        assert calls(emulator) == {
+            "POST batchChangeZoneRecords": 1,
+            "GET listZoneRecords": 1,
+            "PATCH updateZoneRecord": 3,
+        }
+        assert held(emulator) == [("app", "A", a, 300) for a in (A1, A2, A3)]
+
+    def test_a_batch_whose_answer_was_lost_is_found_applied_not_repeated(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        put(client, auth(), "app", "A", [A1, A2, A3])
+        emulator.state.calls.clear()
+        emulator.state.fail_next(502, method="POST", after_apply=True)
+        response = put(client, auth(), "app", "A", [A1, A2, A4, A5])
+        assert response.status_code == 200
+        # One list call is the ownership check before the batch, the other finds it applied.
+        assert calls(emulator) == {"POST batchChangeZoneRecords": 1, "GET listZoneRecords": 2}
+        assert held(emulator) == [("app", "A", a, 60) for a in (A1, A2, A4, A5)]
+        assert shown(client, auth) == [A1, A2, A4, A5]
+
+    def test_a_failing_dnsimple_changes_nothing(
         self, client: TestClient, auth: Auth, emulator: RunningEmulator
     ) -> None:
         put(client, auth(), "app", "A", [A1, A2, A3])
         before, rows = held(emulator), stored(client, auth)
-        emulator.state.calls.clear()
-        emulator.state.fail_next(500, method="POST")
-        response = put(client, auth(), "app", "A", [A1, A2, A3], ttl=300)
+        emulator.state.set_faults(failure_rates={500: 1.0})  # every call fails, reads too
+        try:
+            response = put(client, auth(), "app", "A", [A1, A2, A3], ttl=300)
+        finally:
+            emulator.state.set_faults()
         assert response.status_code == 502
         assert error_codes(response) == ["upstream_unavailable"]
-        assert calls(emulator) == {"POST batchChangeZoneRecords": 1}
         assert held(emulator) == before
         assert stored(client, auth) == rows
         assert get_set(client, auth(), "app", "A").json()["data"]["ttl"] == 60
+
+
+# -- 10. records dns-api does not own --------------------------------------------------------
+
+HAND = "192.0.2.50"
+
+
+def by_hand(emulator: RunningEmulator, name: str, type: str, content: str) -> int:
+    """A record made at DNSimple outside dns-api; returns its DNSimple id."""
+    record = emulator.state.create_record(ZONE, {"name": name, "type": type, "content": content})
+    record_id: int = record["id"]
+    return record_id
+
+
+class TestOwnership:
+    """Before creating at a name dns-api lists that name at DNSimple (one call, every type); a
+    record there that it does not own, of the same type or clashing with a CNAME, is a 409."""
+
+    def test_a_hand_made_record_of_the_same_type_is_409_naming_adopt(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        by_hand(emulator, "hand", "A", HAND)
+        before = held(emulator)
+        emulator.state.calls.clear()
+        response = put(client, auth(), "hand", "A", [A1])
+        assert response.status_code == 409, response.json()
+        assert error_codes(response) == ["conflict"]
+        assert "dns-api adopt" in detail(response)
+        assert "--name hand --type A" in detail(response)
+        assert HAND in detail(response)
+        assert calls(emulator) == {"GET listZoneRecords": 1}
+        assert held(emulator) == before == [("hand", "A", HAND, 3600)]
+        assert stored(client, auth) == []
+        assert shown(client, auth, "hand") is None
+
+    def test_a_hand_made_a_record_stops_a_cname(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        by_hand(emulator, "hand", "A", HAND)
+        before = held(emulator)
+        emulator.state.calls.clear()
+        response = put(client, auth(), "hand", "CNAME", ["x.example.net"])
+        assert response.status_code == 409, response.json()
+        assert error_codes(response) == ["conflict"]  # not DNSimple's 400, upstream_rejected
+        assert "CNAME must be alone" in detail(response)
+        assert calls(emulator) == {"GET listZoneRecords": 1}
+        assert held(emulator) == before
+        assert shown(client, auth, "hand", "CNAME") is None
+
+    def test_a_hand_made_cname_stops_an_a_record(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        by_hand(emulator, "hand", "CNAME", "x.example.net")
+        before = held(emulator)
+        emulator.state.calls.clear()
+        response = put(client, auth(), "hand", "A", [A1])
+        assert response.status_code == 409, response.json()
+        assert error_codes(response) == ["conflict"]
+        assert "CNAME must be alone" in detail(response)
+        assert calls(emulator) == {"GET listZoneRecords": 1}
+        assert held(emulator) == before
+        assert stored(client, auth) == []
+
+    def test_a_hand_made_record_of_another_type_does_not_stop_a_create(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        by_hand(emulator, "hand", "TXT", '"made by hand"')
+        emulator.state.calls.clear()
+        response = put(client, auth(), "hand", "A", [A1])
+        assert response.status_code == 200, response.json()
+        assert calls(emulator) == {"GET listZoneRecords": 1, "POST createZoneRecord": 1}
+        assert held(emulator) == [
+            ("hand", "A", A1, 60),
+            ("hand", "TXT", '"made by hand"', 3600),
+        ]
+        assert shown(client, auth, "hand") == [A1]
+        assert shown(client, auth, "hand", "TXT") is None  # still not dns-api's
+
+    def test_records_dns_api_owns_are_not_foreign(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        assert put(client, auth(), "hand", "A", [A1]).status_code == 200
+        emulator.state.calls.clear()
+        grown = put(client, auth(), "hand", "A", [A1, A2])
+        assert grown.status_code == 200, grown.json()
+        assert calls(emulator) == {"GET listZoneRecords": 1, "POST createZoneRecord": 1}
+        assert held(emulator) == [("hand", "A", A1, 60), ("hand", "A", A2, 60)]
+        assert shown(client, auth, "hand") == [A1, A2]
+
+    def test_the_path_upsert_is_409_too(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        by_hand(emulator, "hand", "A", HAND)
+        before = held(emulator)
+        emulator.state.calls.clear()
+        response = client.post(f"/records/A/{ZONE}/hand/192.0.2.9", headers=auth())
+        assert response.status_code == 409, response.json()
+        assert error_codes(response) == ["conflict"]
+        assert "dns-api adopt" in detail(response)
+        assert calls(emulator) == {"GET listZoneRecords": 1}
+        assert held(emulator) == before
+        assert stored(client, auth) == []
+
+    def test_a_dry_run_answers_409_as_the_real_put_would(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        by_hand(emulator, "hand", "A", HAND)
+        before = held(emulator)
+        emulator.state.calls.clear()
+        response = put(client, auth(), "hand", "A", [A1], params={"dry_run": "true"})
+        assert response.status_code == 409, response.json()
+        assert error_codes(response) == ["conflict"]
+        assert "dns-api adopt" in detail(response)
+        assert calls(emulator) == {"GET listZoneRecords": 1}
+        assert held(emulator) == before
+
+    def test_one_check_per_name_and_a_foreign_record_stops_the_whole_change(
+        self, client: TestClient, auth: Auth, emulator: RunningEmulator
+    ) -> None:
+        items = (replace("a", "A", A1), replace("a", "TXT", "hi"), replace("b", "A", A2))
+        emulator.state.calls.clear()
+        response = post_changes(client, auth(), *items)
+        assert response.status_code == 200, response.json()
+        assert calls(emulator) == {"GET listZoneRecords": 2, "POST batchChangeZoneRecords": 1}
+        by_hand(emulator, "d", "A", HAND)
+        before = held(emulator)
+        emulator.state.calls.clear()
+        # Names are checked in order (c, then d): c is clear, d is not, nothing is written.
+        blocked = post_changes(client, auth(), replace("d", "A", A2), replace("c", "A", A1))
+        assert blocked.status_code == 409
+        assert "d.example.com" in detail(blocked)
+        assert calls(emulator) == {"GET listZoneRecords": 2}
+        assert held(emulator) == before
+        assert shown(client, auth, "c") is None
+        assert shown(client, auth, "d") is None
 
 
 # -- the original endpoints share the record-set path ----------------------------------------

@@ -556,6 +556,19 @@ def test_a_certain_5xx_fault_is_a_json_error_and_nothing_happens(
     assert user_records(state) == []
 
 
+def test_a_lost_answer_share_performs_the_operation_then_fails(
+    client: httpx.Client, state: EmulatorState
+) -> None:
+    state.set_faults(failure_rates={503: 1.0}, after_apply_share=1.0)
+    response = client.post(RECORDS, json={"name": "a", "type": "A", "content": "192.0.2.1"})
+    assert response.status_code == 503
+    assert [r["content"] for r in user_records(state)] == ["192.0.2.1"]
+    state.set_faults(failure_rates={429: 1.0}, after_apply_share=1.0)
+    response = client.post(RECORDS, json={"name": "b", "type": "A", "content": "192.0.2.2"})
+    assert response.status_code == 429
+    assert [r["name"] for r in user_records(state)] == ["a"]  # a 429 never performs it
+
+
 def test_a_certain_502_fault_is_nginx_html(client: httpx.Client, state: EmulatorState) -> None:
     state.set_faults(failure_rates={502: 1.0})
     response = client.get("/v2/whoami")
