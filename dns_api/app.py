@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,12 +11,20 @@ from fastapi import FastAPI
 
 from dns_api import __version__
 from dns_api.api.errors import install_error_handlers
-from dns_api.api.routes import health, identity, records, tokens, zones
+from dns_api.api.idempotency import install_idempotency
+from dns_api.api.metrics import Metrics, install_metrics
+from dns_api.api.request_log import install_request_log
+from dns_api.api.routes import admin, audit, health, identity, records, tokens, zones
 from dns_api.api.source import SourceResolver
 from dns_api.db import migrate
+from dns_api.errors import DnsApiError
 from dns_api.providers.base import DnsProvider
 from dns_api.services.container import Services, build_services
 from dns_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RECOVERY_INTERVAL = 60  # seconds
 
 DESCRIPTION = (
     "Scoped access to the DNS records of a DNSimple account. Send `Authorization: Bearer <token>`."
@@ -26,24 +35,61 @@ def create_app(
     settings: Settings, *, provider: DnsProvider | None = None, migrate_on_start: bool = True
 ) -> FastAPI:
     """The ASGI app for ``settings``. ``provider`` replaces the DNSimple client (tests)."""
-    services = build_services(settings, provider)
+    metrics = Metrics()
+    services = build_services(settings, provider, on_call=metrics.observe_dnsimple_call)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
             await anyio.to_thread.run_sync(migrate.upgrade, settings.database_url)
-        try:
-            yield
-        finally:
-            await services.aclose()
+        async with anyio.create_task_group() as background:
+            background.start_soon(_recover_pending, services)
+            try:
+                yield
+            finally:
+                background.cancel_scope.cancel()
+        await services.aclose()
 
     app = FastAPI(title="dns-api", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     app.state.source_of = SourceResolver(settings.trusted_proxies)
     install_error_handlers(app)
-    for module in (health, identity, records, zones, tokens):
+    install_idempotency(app, services.database)
+    install_metrics(app, metrics)  # /metrics, and counts every request
+    install_request_log(app)  # last: the outermost, so every reply gets X-Request-ID
+    for module in (health, identity, records, audit, zones, tokens, admin):
         app.include_router(module.router)
     return app
+
+
+async def _recover_pending(services: Services) -> None:
+    """Finish or undo the changes left pending: at start (a previous run was killed mid-write),
+    then every ``RECOVERY_INTERVAL`` seconds (a write whose fate DNSimple would not tell).
+    Old audit events are pruned on the same beat."""
+    while True:
+        try:
+            resolved = await services.recovery.recover()
+        except DnsApiError as exc:
+            log.warning("pending changes not checked (%s); run dns-api reconcile", exc)
+        else:
+            if resolved:
+                log.warning("resolved %d change(s) left pending", len(resolved))
+        await _prune_audit(services)
+        await anyio.sleep(RECOVERY_INTERVAL)
+
+
+async def _prune_audit(services: Services) -> None:
+    """Apply AUDIT_RETENTION_DAYS (0 keeps every event)."""
+    days = services.settings.audit_retention_days
+    if not days:
+        return
+    try:
+        removed = await services.audit.prune(days)
+    except DnsApiError as exc:
+        log.warning("old audit events not pruned (%s)", exc)
+        return
+    if removed:
+        log.info("pruned %d audit event(s) older than %d days", removed, days)
 
 
 def services_of(app: FastAPI) -> Services:

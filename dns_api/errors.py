@@ -75,9 +75,16 @@ class AuthenticationFailed(DnsApiError):
 
 
 class PermissionDenied(DnsApiError):
+    """``target``: the zone, name and type that were refused (for the audit trail)."""
+
     status = 403
     code = "forbidden"
     title = "Forbidden"
+
+    def __init__(self, detail: str | None = None, *, target: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.target = target or {}
+        self.audited = False
 
 
 class NotFound(DnsApiError):

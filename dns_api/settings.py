@@ -58,12 +58,15 @@ class Settings(BaseSettings):
     dnsimple_base_url: str = "https://api.dnsimple.com"
     dnsimple_timeout: float = Field(default=10.0, gt=0, le=120)
     dnsimple_max_rate_limit_wait: float = Field(default=10.0, ge=0, le=300)
+    audit_retention_days: int = Field(default=0, ge=0, le=36500)  # 0: keep every event
     database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
     port: int = Field(default=8000, ge=1, le=65535)
     legacy_tokens: bool = True
     trusted_proxies: CommaList = Field(default_factory=list)
     auth_failure_limit: int = Field(default=10, ge=1, le=10000)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    log_format: Literal["auto", "json", "text"] = "auto"  # auto: text on a terminal, else JSON
+    metrics_token: SecretStr | None = None  # when set, GET /metrics needs it as a bearer token
 
     @field_validator(
         "valid_users",
@@ -76,10 +79,15 @@ class Settings(BaseSettings):
     def _split(cls, value: Any) -> Any:
         return _split_commas(value)
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower_level(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("dnsimple_domains", "blacklisted_subdomains")
     @classmethod

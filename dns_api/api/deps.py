@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from dns_api.domain.policy import Principal
 from dns_api.errors import FieldProblem, ValidationFailed
+from dns_api.services.audit import act_as
 from dns_api.services.container import Services
 
 MAX_BODY_BYTES = 64 * 1024
@@ -40,9 +41,16 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials else None
-    principal = await services.authenticator.authenticate(token, source_address(request))
+    source = source_address(request)
+    principal = await services.authenticator.authenticate(token, source)
     request.state.principal = principal  # for the log line of a denial
+    act_as(principal, source, request_id_of(request))  # who the audit trail names
     return principal
+
+
+def request_id_of(request: Request) -> str | None:
+    request_id: str | None = getattr(request.state, "request_id", None)
+    return request_id
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dns_api.api.envelope import error_item, error_reply
+from dns_api.api.metrics import count_auth_failure
 from dns_api.errors import (
     AuthenticationFailed,
     DnsApiError,
@@ -77,6 +78,8 @@ def _headers(exc: DnsApiError, request: Request) -> dict[str, str] | None:
 
 async def handle_dns_api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DnsApiError)
+    if isinstance(exc, AuthenticationFailed | TooManyFailures):
+        count_auth_failure(request.app, exc)
     if isinstance(exc, UpstreamError):
         log.warning("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc.detail)
     elif isinstance(exc, PermissionDenied):

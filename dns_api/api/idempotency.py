@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Replies that hold a secret (a minted token) are never stored: a key there is ignored.
+UNSTORED_PREFIXES = ("/tokens",)
 MAX_KEY_LENGTH = 255
 CLEANUP_EVERY = 100  # claims between two deletions of the expired rows of every caller
 REPLAYED_HEADERS = ("content-type", "etag")
@@ -191,7 +193,11 @@ class IdempotencyMiddleware:
         self._claims = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in WRITE_METHODS
+            or scope["path"].startswith(UNSTORED_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

@@ -1,10 +1,15 @@
-"""The ``dns-api`` command line. Server-side commands: serve, db, token, emulator."""
+"""The ``dns-api`` command line, one tool in two groups (panels in ``--help``).
+
+Client commands talk to a running server over HTTP (``--url``/``DNS_API_URL``,
+``--token``/``DNS_API_TOKEN``): whoami, zones, records. Server-side commands work on this
+machine's configuration and database: serve, db, token, reconcile, adopt, audit, emulator.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from dns_api.cli import db, emulator, serve, tokens
+from dns_api.cli import audit, client, db, emulator, reconcile, serve, tokens
 
 app = typer.Typer(
     name="dns-api",
@@ -13,10 +18,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("serve", help="Run the HTTP API (uvicorn).")(serve.serve)
-app.add_typer(db.app, name="db", help="Database schema (Alembic migrations).")
-app.add_typer(tokens.app, name="token", help="Access tokens.")
-app.command("emulator", help="Run the built-in DNSimple API v2 emulator.")(emulator.emulator)
+CLIENT = client.PANEL
+SERVER = "Server"
+
+app.command("whoami", cls=client.ClientCommand, rich_help_panel=CLIENT)(client.whoami)
+app.command("zones", cls=client.ClientCommand, rich_help_panel=CLIENT)(client.list_zones)
+app.add_typer(client.records, name="records", rich_help_panel=CLIENT)
+app.command("serve", help="Run the HTTP API (uvicorn).", rich_help_panel=SERVER)(serve.serve)
+app.add_typer(
+    db.app, name="db", help="Database schema (Alembic migrations).", rich_help_panel=SERVER
+)
+app.add_typer(tokens.app, name="token", help="Access tokens.", rich_help_panel=SERVER)
+# reconcile, adopt: help from the docstrings (exit codes)
+app.command("reconcile", rich_help_panel=SERVER)(reconcile.reconcile)
+app.command("adopt", rich_help_panel=SERVER)(reconcile.adopt)
+app.command("audit", rich_help_panel=SERVER)(audit.audit)
+app.command("emulator", help="Run the built-in DNSimple API v2 emulator.", rich_help_panel=SERVER)(
+    emulator.emulator
+)
 
 
 def main() -> None:

@@ -2,37 +2,60 @@
 
 Without DNSimple credentials (demo mode) it first starts the built-in emulator, keeping its
 records in ``data/emulator.json`` beside the SQLite file, and prints a token per user.
+
+``--workers N`` (default ``WEB_CONCURRENCY``, else 1) runs N uvicorn worker processes, each
+building its app with ``dns_api.asgi:create_from_environment``, after the migrations ran once
+here. Several workers need PostgreSQL and real DNSimple credentials: SQLite and demo mode are
+single-process, so they are refused with one line.
 """
 
 from __future__ import annotations
 
-import logging
+import logging.config
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from dns_api import logs
 from dns_api.app import create_app
-from dns_api.cli.common import fail, settings_or_exit
+from dns_api.asgi import FACTORY
+from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
 from dns_api.cli.tokens import token_lines
 from dns_api.db import migrate
 from dns_api.emulator import EmulatorState, RunningEmulator, start_emulator
 from dns_api.settings import Settings
 
 EMULATOR_STATE = Path("data") / "emulator.json"
+# How long uvicorn gives a worker process to answer its supervisor before killing it. uvicorn's
+# 5 s is shorter than a worker takes to import dns-api on a busy small machine (a shared dyno).
+WORKER_START_SECONDS = 30
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="WEB_CONCURRENCY",
+            help="Worker processes (default: WEB_CONCURRENCY or 1); above 1 needs PostgreSQL.",
+        ),
+    ] = 1,
 ) -> None:
     """Apply migrations and serve the HTTP API."""
     settings = settings_or_exit()
-    _configure_logging(settings.log_level)
+    as_json = logs.wants_json(settings.log_format)
+    log_config = logs.logging_config(settings.log_level, as_json=as_json)
+    logging.config.dictConfig(log_config)
+    if workers > 1:
+        _check_several_workers(settings)
     emulator = _start_demo_emulator(settings) if settings.demo_mode else None
     if emulator is not None:
         settings = _pointed_at(settings, emulator)
@@ -43,18 +66,39 @@ def serve(
     if emulator is not None:
         for line in token_lines(settings):
             typer.echo(line)
-    app = create_app(settings, migrate_on_start=False)
+    # One worker: this process serves the app (and the demo emulator, if any). Several: each
+    # worker process builds its own app from the environment (migrations already ran here).
+    app: FastAPI | str = FACTORY if workers > 1 else create_app(settings, migrate_on_start=False)
     try:
-        uvicorn.run(app, host=host, port=port or settings.port, log_level=settings.log_level)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port or settings.port,
+            log_level=settings.log_level,
+            log_config=log_config,  # applied again in each worker process
+            access_log=False,  # dns_api.access writes one line per request instead
+            workers=workers,
+            factory=workers > 1,
+            timeout_worker_healthcheck=WORKER_START_SECONDS,
+        )
     finally:
         if emulator is not None:
             emulator.stop()
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if level.lower() != "debug":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+def _check_several_workers(settings: Settings) -> None:
+    if settings.demo_mode:
+        fail(
+            "demo mode is single-process: --workers/WEB_CONCURRENCY must be 1 "
+            "without DNSIMPLE_ACCOUNT_TOKEN",
+            EXIT_CONFIG,
+        )
+    if settings.is_sqlite:
+        fail(
+            "SQLite is for a single process: --workers/WEB_CONCURRENCY above 1 needs a "
+            "PostgreSQL DATABASE_URL (README: Several instances on PostgreSQL)",
+            EXIT_CONFIG,
+        )
 
 
 def _start_demo_emulator(settings: Settings) -> RunningEmulator:

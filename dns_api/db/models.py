@@ -132,3 +132,31 @@ class IdempotencyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)
+
+
+class AuditRow(Base):
+    """One event of the append-only audit trail, written in the transaction of its change."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(255), index=True)  # the user
+    token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)  # record:created, ...
+    outcome: Mapped[str] = mapped_column(String(16))  # ok, denied, failed
+    zone: Mapped[str | None] = mapped_column(String(253), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(253), nullable=True)
+    type: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    record_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    dnsimple_record_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    before: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        Index("ix_audit_events_zone_name", "zone", "name"),
+        {"sqlite_autoincrement": True},
+    )

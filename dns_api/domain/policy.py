@@ -284,4 +284,5 @@ def authorize(principal: Principal, action: Action, zone: str, name: str, type: 
     """Raise ``PermissionDenied`` (with the reason) unless ``decide`` allows the action."""
     decision = decide(principal, action, zone, name, type)
     if not decision.allowed:
-        raise PermissionDenied(decision.reason)
+        target = {"zone": zone, "name": name, "type": type, "action": str(action)}
+        raise PermissionDenied(decision.reason, target=target)

@@ -55,12 +55,16 @@ from dns_api.providers.upstream_policy import UpstreamPolicy, int_header, send_w
 if TYPE_CHECKING:
     from dns_api.providers.base import DnsProvider
 
-__all__ = ["PER_PAGE", "DnsimpleClient", "error_for_response"]
+__all__ = ["PER_PAGE", "CallObserver", "DnsimpleClient", "error_for_response"]
 
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 100  # DNSimple's maximum page size
 T = TypeVar("T")
+
+# Told of every request sent: method, path (ids included), outcome (the status as text,
+# "timeout" or "error") and seconds taken. See ``api.metrics``.
+CallObserver = Callable[[str, str, str, float], None]
 
 
 class DnsimpleClient:
@@ -78,8 +82,10 @@ class DnsimpleClient:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         rand: Callable[[], float] = random.random,
+        on_call: CallObserver | None = None,
     ) -> None:
         self._policy = policy or UpstreamPolicy()
+        self._on_call = on_call
         self._clock = clock
         self._sleep = sleep
         self._rand = rand
@@ -285,10 +291,22 @@ class DnsimpleClient:
             response = await self._http.request(method, path, params=params, json=json_body)
         except httpx.RequestError as exc:
             _log_call(method, path, type(exc).__name__, started)
+            failure = "timeout" if isinstance(exc, httpx.TimeoutException) else "error"
+            self._observe(method, path, failure, started)
             raise
         _log_call(method, path, str(response.status_code), started)
+        self._observe(method, path, str(response.status_code), started)
         self._rate_limit = _rate_limit_from(response.headers) or self._rate_limit
         return response
+
+    def _observe(self, method: str, path: str, outcome: str, started: float) -> None:
+        if self._on_call is None:
+            return
+        try:
+            self._on_call(method, path, outcome, time.perf_counter() - started)
+        except Exception:
+            # Counting must never turn a call that was made into one that seems to have failed.
+            logger.exception("the on_call observer failed")
 
 
 def _create_body(record: NewRecord) -> dict[str, object]:

@@ -13,7 +13,8 @@ def authorize_write(
     """The global rules (zones and deny list as configured now), then the token's grants."""
     refusal = rules.refusal(zone, name)
     if refusal is not None:
-        raise PermissionDenied(refusal)
+        target = {"zone": zone, "name": name, "type": type, "action": str(action)}
+        raise PermissionDenied(refusal, target=target)
     authorize(principal, action, zone, name, type)
 
 

@@ -9,8 +9,9 @@ from dns_api.db.database import Database
 from dns_api.db.locks import AdvisoryLocks
 from dns_api.domain.records import ZoneRules
 from dns_api.providers.base import DnsProvider
-from dns_api.providers.dnsimple import DnsimpleClient
+from dns_api.providers.dnsimple import CallObserver, DnsimpleClient
 from dns_api.providers.upstream_policy import UpstreamPolicy
+from dns_api.services.audit import AuditLog
 from dns_api.services.auth import (
     Authenticator,
     LegacyTokenVerifier,
@@ -40,6 +41,7 @@ class Services:
     tokens: TokenService
     locks: NameLocks
     recovery: IntentRecovery
+    audit: AuditLog
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -62,8 +64,11 @@ def upstream_policy(settings: Settings) -> UpstreamPolicy:
     )
 
 
-def build_services(settings: Settings, provider: DnsProvider | None = None) -> Services:
-    """Wire the services for ``settings``; ``provider`` replaces DNSimple (tests, demo)."""
+def build_services(
+    settings: Settings, provider: DnsProvider | None = None, *, on_call: CallObserver | None = None
+) -> Services:
+    """Wire the services for ``settings``; ``provider`` replaces DNSimple (tests, demo).
+    ``on_call`` is told of every request sent to DNSimple (metrics)."""
     database = Database(settings.database_url)
     if provider is None:
         token = settings.dnsimple_account_token
@@ -72,6 +77,7 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
             account_id=settings.dnsimple_account_id or "",
             token=token.get_secret_value() if token else "",
             policy=upstream_policy(settings),
+            on_call=on_call,
         )
     tokens = TokenService(database)
     verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]
@@ -89,16 +95,18 @@ def build_services(settings: Settings, provider: DnsProvider | None = None) -> S
     shared = None if urls.is_sqlite(settings.database_url) else AdvisoryLocks(settings.database_url)
     locks = NameLocks(shared)
     recovery = IntentRecovery(database, provider, intents, locks)
-    record_sets = RecordSetService(database, provider, runner, rules, locks)
+    audit = AuditLog(database)
+    record_sets = RecordSetService(database, provider, runner, rules, locks, audit)
     return Services(
         settings=settings,
         rules=rules,
         database=database,
         provider=provider,
         authenticator=Authenticator(verifiers, FailureThrottle(settings.auth_failure_limit)),
-        records=RecordService(database, runner, rules, locks, record_sets),
+        records=RecordService(database, runner, rules, locks, record_sets, audit),
         record_sets=record_sets,
         tokens=tokens,
         locks=locks,
         recovery=recovery,
+        audit=audit,
     )

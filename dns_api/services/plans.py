@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from functools import partial
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from dns_api.db import queries
 from dns_api.db.database import Database
-from dns_api.db.models import RecordRow
 from dns_api.domain.records import ManagedRecord
 from dns_api.domain.rrsets import Create, Delete, Plan, Update, must_delete_first
 from dns_api.errors import (
@@ -44,18 +40,17 @@ from dns_api.providers.base import (
     RecordChanges,
     RecordUpdate,
 )
+from dns_api.services.audit import current_actor
 from dns_api.services.clock import utc_now
 from dns_api.services.intents import (
     DONE,
     FAILED,
     UNDONE,
     IntentLog,
-    close_in,
     operations_of,
-    pending_intent,
 )
 from dns_api.services.observe import observe
-from dns_api.services.records_view import to_managed
+from dns_api.services.outcomes import Outcome, save_outcome
 
 # Failures after which DNSimple may or may not have made the change.
 AMBIGUOUS = (UpstreamTimeout, UpstreamUnavailable)
@@ -71,21 +66,6 @@ class _Unresolved(UpstreamError):
 
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What DNSimple holds after (part of) a plan ran: what the database must now record."""
-
-    created: list[tuple[Create, ProviderRecord]] = field(default_factory=list)
-    updated: list[tuple[Update, ProviderRecord]] = field(default_factory=list)
-    deleted: list[ManagedRecord] = field(default_factory=list)
-    # A deleted record put back after a failure: same row, new DNSimple id.
-    recreated: list[tuple[ManagedRecord, ProviderRecord]] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.created or self.updated or self.deleted or self.recreated)
 
 
 class PlanRunner:
@@ -314,50 +294,11 @@ class PlanRunner:
         zone: str = "",
         unresolved: list[dict[str, Any]] | None = None,
     ) -> list[ManagedRecord]:
-        now = utc_now()
-
-        def save(session: Session) -> list[ManagedRecord]:
-            rows: list[RecordRow] = []
-            for create, record in outcome.created:
-                row = RecordRow(
-                    zone=create.key.zone,
-                    name=create.key.name,
-                    type=create.key.type,
-                    dnsimple_record_id=record.id,
-                    created_at=now,
-                    created_by=actor,
-                )
-                _copy(row, record, now, actor)
-                session.add(row)
-                rows.append(row)
-            for update, record in outcome.updated:
-                existing = queries.record_for_update(session, update.record.id)
-                if existing is not None:
-                    _copy(existing, record, now, actor)
-                    rows.append(existing)
-            for deleted in outcome.deleted:
-                gone = queries.record_for_update(session, deleted.id)
-                if gone is not None:
-                    session.delete(gone)
-            for deleted, again in outcome.recreated:
-                row_again = queries.record_for_update(session, deleted.id)
-                if row_again is not None:
-                    row_again.dnsimple_record_id = again.id
-            close_in(session, intent_id, status, note)
-            if unresolved:
-                session.add(pending_intent(zone, unresolved, actor, now))
-            session.flush()
-            return [to_managed(row) for row in rows]
-
-        return await self._db.run(save)
-
-
-def _copy(row: RecordRow, record: ProviderRecord, now: datetime, actor: str) -> None:
-    row.content = record.content
-    row.ttl = record.ttl
-    row.priority = record.priority
-    row.updated_at = now
-    row.updated_by = actor
+        who = current_actor(actor)  # read here: the transaction may run on another thread
+        record = partial(
+            save_outcome, outcome, who, intent_id, status, note, zone, unresolved, utc_now()
+        )
+        return await self._db.run(record)
 
 
 def _new_record(create: Create) -> NewRecord:

@@ -17,6 +17,7 @@ from dns_api.domain.records import ManagedRecord, RecordSpec, ZoneRules
 from dns_api.domain.rrsets import Delete, Plan, SetKey, Update
 from dns_api.errors import Conflict, NotFound, PreconditionFailed
 from dns_api.services.access import authorize_write, may_read
+from dns_api.services.audit import AuditLog
 from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
 from dns_api.services.records_view import to_managed
@@ -52,8 +53,10 @@ class RecordService:
         rules: ZoneRules,
         locks: NameLocks,
         sets: RecordSetService,
+        audit: AuditLog,
     ) -> None:
         self._db = database
+        self._audit = audit
         self._runner = runner
         self._rules = rules
         self._locks = locks
@@ -113,9 +116,10 @@ class RecordService:
     ) -> RecordWrite:
         """Give the record ``record_id`` a new value (already validated for its type)."""
         record = await self.get_record(principal, record_id)
-        authorize_write(
-            self._rules, principal, Action.UPDATE, record.zone, record.name, record.type
-        )
+        async with self._audit.denials(principal):
+            authorize_write(
+                self._rules, principal, Action.UPDATE, record.zone, record.name, record.type
+            )
         async with self._locks.hold((record.zone, record.name)):
             record = await self._load(record_id)
             new_ttl = ttl or record.ttl
@@ -137,9 +141,10 @@ class RecordService:
     ) -> RecordWrite:
         """Delete the record ``record_id`` at DNSimple and here."""
         record = await self.get_record(principal, record_id)
-        authorize_write(
-            self._rules, principal, Action.DELETE, record.zone, record.name, record.type
-        )
+        async with self._audit.denials(principal):
+            authorize_write(
+                self._rules, principal, Action.DELETE, record.zone, record.name, record.type
+            )
         async with self._locks.hold((record.zone, record.name)):
             record = await self._load(record_id)
             plan = Plan(deletes=(Delete(record),))
@@ -151,7 +156,8 @@ class RecordService:
         self, principal: Principal, zone: str, name: str, type: str, *, dry_run: bool = False
     ) -> RecordWrite:
         """Delete every ``type`` record at ``name`` in ``zone``."""
-        authorize_write(self._rules, principal, Action.DELETE, zone, name, type)
+        async with self._audit.denials(principal):
+            authorize_write(self._rules, principal, Action.DELETE, zone, name, type)
         request = SetRequest(SetKey(zone, name, type), None)
         try:
             change = (await self._sets.change(principal, [request], dry_run=dry_run))[0]

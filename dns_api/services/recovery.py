@@ -11,19 +11,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from dns_api.db import queries
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
+from dns_api.domain.rdata import Value
 from dns_api.providers.base import DnsProvider, ProviderRecord
+from dns_api.services import audit
+from dns_api.services.audit import Actor
 from dns_api.services.clock import utc_now
 from dns_api.services.intents import DONE, FAILED, PENDING, UNDONE, Intent, IntentLog, close_in
 from dns_api.services.locks import NameLocks
 from dns_api.services.observe import Observation, observe
 
 log = logging.getLogger(__name__)
+
+RECOVERED = "recovered"  # the audit outcome of a change finished by recovery
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,24 +104,64 @@ def _record(
     session: Session, intent: Intent, seen: list[Observation], resolution: Resolution
 ) -> None:
     now = utc_now()
+    actor = Actor(intent.actor)
     for observation in seen:
         operation, record = observation.operation, observation.record
         if observation.applied is not True:
             continue
         action = operation["action"]
+        subject = {"zone": intent.zone, "name": operation["name"], "type": operation["type"]}
         if action == "create" and record is not None:
-            session.add(_new_row(intent, operation, record))
+            new = _new_row(intent, operation, record)
+            session.add(new)
+            session.flush()
+            after = {"value": _text(operation["type"], record), "ttl": record.ttl}
+            _event(session, actor, "record:created", subject, new.id, record.id, after=after)
         elif action == "update" and record is not None:
             row = queries.record_for_update(session, int(operation["record_id"]))
             if row is not None:
+                before = {"value": _text(row.type, row), "ttl": row.ttl}
                 row.content, row.ttl, row.priority = record.content, record.ttl, record.priority
                 row.updated_at, row.updated_by = now, intent.actor
+                after = {"value": _text(row.type, row), "ttl": row.ttl}
+                _event(session, actor, "record:updated", subject, row.id, record.id, before, after)
         elif action == "delete":
             gone = queries.record_for_update(session, int(operation["record_id"]))
             if gone is not None:
+                before = {"value": _text(gone.type, gone), "ttl": gone.ttl}
+                rid, did = gone.id, gone.dnsimple_record_id
+                _event(session, actor, "record:deleted", subject, rid, did, before=before)
                 session.delete(gone)
     note = f"resolved after its writer stopped: {resolution.applied} of {len(seen)} had happened"
     close_in(session, intent.id, resolution.status, note)
+
+
+def _text(record_type: str, record: RecordRow | ProviderRecord) -> str:
+    return Value(record.content, record.priority).text(record_type)
+
+
+def _event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject: dict[str, Any],
+    record_id: int,
+    dnsimple_record_id: int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit.add(
+        session,
+        action,
+        actor=actor,
+        outcome=RECOVERED,
+        record_id=record_id,
+        dnsimple_record_id=dnsimple_record_id,
+        before=before,
+        after=after,
+        detail="finished after its writer stopped, by looking at DNSimple",
+        **subject,
+    )
 
 
 def _new_row(intent: Intent, operation: dict[str, object], record: ProviderRecord) -> RecordRow:

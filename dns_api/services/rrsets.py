@@ -33,6 +33,7 @@ from dns_api.domain.rrsets import (
 from dns_api.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from dns_api.providers.base import DnsProvider
 from dns_api.services.access import authorize_write, may_read_set
+from dns_api.services.audit import AuditLog
 from dns_api.services.locks import NameLocks
 from dns_api.services.ownership import check_unowned
 from dns_api.services.plans import PlanRunner
@@ -111,8 +112,10 @@ class RecordSetService:
         runner: PlanRunner,
         rules: ZoneRules,
         locks: NameLocks,
+        audit: AuditLog,
     ) -> None:
         self._db = database
+        self._audit = audit
         self._provider = provider
         self._runner = runner
         self._rules = rules
@@ -183,6 +186,12 @@ class RecordSetService:
         self, principal: Principal, requests: Sequence[SetRequest], *, dry_run: bool = False
     ) -> list[SetChange]:
         """Apply every request as one plan (or work it out only, for a dry run)."""
+        async with self._audit.denials(principal):
+            return await self._change(principal, requests, dry_run=dry_run)
+
+    async def _change(
+        self, principal: Principal, requests: Sequence[SetRequest], *, dry_run: bool
+    ) -> list[SetChange]:
         if len({r.key for r in requests}) != len(requests):
             raise Conflict("A change lists the same record set twice")
         if len({r.key.zone for r in requests}) > 1:

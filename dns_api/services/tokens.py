@@ -26,6 +26,8 @@ from dns_api.db.models import TokenRow
 from dns_api.domain.delegation import TokenRequest, excess
 from dns_api.domain.policy import Grant, Principal, TokenKind
 from dns_api.errors import AuthenticationFailed, NotFound, PermissionDenied
+from dns_api.services import audit
+from dns_api.services.audit import Actor, current_actor
 from dns_api.services.clock import utc_now
 
 PREFIX = "dnsapi_"
@@ -169,19 +171,26 @@ class TokenService:
             for affected in [row, *session.scalars(descendants)]:
                 if affected.revoked_at is None:
                     affected.revoked_at, affected.revoked_by = now, by
+                    _event(session, who, "token:revoked", affected, before=_token_json(affected))
             return TokenInfo.of(row)
 
+        who = current_actor(by)
         return await self._db.run(revoke)
 
     async def revoke_owner(self, owner: str, *, by: str) -> int:
         """Revoke every live token of ``owner`` (e.g. a user who left); returns how many."""
         now = self._clock()
-        statement = (
-            update(TokenRow)
-            .where(TokenRow.owner == owner, TokenRow.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_by=by)
-        )
-        return await self._db.run(lambda session: session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        who = current_actor(by)
+
+        def revoke_all(session: Session) -> int:
+            live = select(TokenRow).where(TokenRow.owner == owner, TokenRow.revoked_at.is_(None))
+            rows = list(session.scalars(live))
+            for row in rows:
+                row.revoked_at, row.revoked_by = now, by
+                _event(session, who, "token:revoked", row, before=_token_json(row))
+            return len(rows)
+
+        return await self._db.run(revoke_all)
 
     async def rotate(self, token_id: int) -> IssuedToken:
         """A new secret for the same token; the old secret stops working at once."""
@@ -192,8 +201,10 @@ class TokenService:
             if row.revoked_at is not None:
                 raise PermissionDenied("a revoked token cannot be rotated")
             row.secret_hash = hash_secret(secret)
+            _event(session, who, "token:rotated", row, after=_token_json(row))
             return TokenInfo.of(row)
 
+        who = current_actor("cli")
         return IssuedToken(await self._db.run(rotate), secret)
 
     async def principal_for(self, secret: str, source: str | None) -> Principal:
@@ -276,8 +287,10 @@ class TokenService:
                 row.lineage = f"{parent.lineage}{parent.id}/"
             session.add(row)
             session.flush()
+            _event(session, who, "token:created", row, after=_token_json(row))
             return TokenInfo.of(row)
 
+        who = current_actor(created_by)
         return IssuedToken(await self._db.run(insert), secret)
 
     async def _lineage(self, token_id: int | None) -> str:
@@ -306,6 +319,24 @@ class TokenService:
         if row is None:
             raise NotFound(f"Token {token_id} not found")
         return row
+
+
+def _token_json(row: TokenRow) -> dict[str, Any]:
+    """What the audit trail keeps of a token: never its secret or hash."""
+    return {"id": row.id, "name": row.name, "owner": row.owner, "grants": row.grants}
+
+
+def _event(
+    session: Session,
+    who: Actor,
+    action: str,
+    row: TokenRow,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    detail = f"token {row.id} ({row.name})"
+    audit.add(session, action, actor=who, before=before, after=after, detail=detail)
 
 
 def _actor(principal: Principal) -> str:

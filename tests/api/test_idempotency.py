@@ -179,6 +179,18 @@ class TestWhatRuns:
             assert "Idempotent-Replayed" not in response.headers
         assert stored_rows(client) == []
 
+    def test_a_minted_token_is_never_kept_so_its_secret_stays_out_of_the_table(
+        self, client: TestClient, auth: Auth
+    ) -> None:
+        body = {"name": "ci", "grants": [{"zones": ["*"], "names": ["**"], "types": ["A"],
+                                          "actions": ["read"]}]}  # fmt: skip
+        first = client.post("/tokens", headers=keyed(auth()), json=body)
+        again = client.post("/tokens", headers=keyed(auth()), json=body)
+        assert first.status_code == again.status_code == 201
+        assert "idempotent-replayed" not in again.headers
+        assert first.json()["data"]["token"] != again.json()["data"]["token"]
+        assert stored_rows(client) == []
+
     def test_keys_older_than_24_hours_are_not_replayed(
         self, client: TestClient, auth: Auth, emulator: RunningEmulator
     ) -> None:

@@ -1,0 +1,104 @@
+"""Audit events as JSON, and the filters of ``GET /audit`` and ``dns-api audit`` (pure code).
+
+Both edges read the same filters the same way, so a problem names the same parameter
+(``since``, ``zone``...) whether it came from a query string or a command-line option.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dns_api.domain import names
+from dns_api.errors import FieldProblem, ValidationFailed
+from dns_api.services.audit import Event, Filters
+from dns_api.views import timestamp
+
+APEX = "@"
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """One event as the API and ``dns-api audit --json`` show it (``@`` for the apex)."""
+    return {
+        "id": event.id,
+        "at": timestamp(event.at),
+        "actor": event.actor,
+        "token_id": event.token_id,
+        "source": event.source,
+        "request_id": event.request_id,
+        "action": event.action,
+        "outcome": event.outcome,
+        "zone": event.zone,
+        "name": APEX if event.name == "" else event.name,
+        "type": event.type,
+        "record_id": event.record_id,
+        "dnsimple_record_id": event.dnsimple_record_id,
+        "before": event.before,
+        "after": event.after,
+        "detail": event.detail,
+    }
+
+
+def parse_moment(raw: str, field: str, location: str = "query") -> datetime:
+    """An ISO-8601 time (``2024-05-01``, ``2024-05-01T12:00:00Z``); no offset means UTC."""
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        problem = "must be an ISO-8601 time such as 2024-05-01T12:00:00Z"
+        raise ValidationFailed([FieldProblem(field, problem, location)]) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def build_filters(
+    *,
+    zone: str | None = None,
+    name: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    location: str = "query",
+) -> Filters:
+    """The filters as given by a person; ``ValidationFailed`` names every bad one."""
+    problems: list[FieldProblem] = []
+    zone_name = _zone(zone, problems, location)
+    name_value = _name(name, zone_name, problems, location)
+    moments: dict[str, datetime | None] = {}
+    for field, raw in (("since", since), ("until", until)):
+        try:
+            moments[field] = parse_moment(raw, field, location) if raw is not None else None
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationFailed(problems)
+    return Filters(
+        zone=zone_name,
+        name=name_value,
+        actor=actor.strip() if actor else None,
+        action=action.strip().lower() if action else None,
+        since=moments["since"],
+        until=moments["until"],
+    )
+
+
+def _zone(raw: str | None, problems: list[FieldProblem], location: str) -> str | None:
+    if raw is None:
+        return None
+    zone = names.normalize_or_none(raw)
+    if not zone:
+        problems.append(FieldProblem("zone", "is not a valid zone name", location))
+    return zone
+
+
+def _name(
+    raw: str | None, zone: str | None, problems: list[FieldProblem], location: str
+) -> str | None:
+    if raw is None:
+        return None
+    try:
+        if zone:
+            return names.relative_name(raw, zone)
+        return "" if raw.strip() == APEX else names.normalize(raw)
+    except names.InvalidName as exc:
+        problems.append(FieldProblem("name", str(exc), location))
+        return None

@@ -1,0 +1,186 @@
+"""Request ids and the access log: a pure ASGI middleware (``install_request_log``).
+
+Each request gets an id: the caller's ``X-Request-ID`` when it is 1-128 characters of
+``[A-Za-z0-9._:-]``, else a new one (32 hex digits). The id goes back in the ``X-Request-ID``
+header of the reply, into ``request.state.request_id`` and onto every log line written while
+the request is served (see ``dns_api.logs``). When the reply is sent, one line goes to the
+``dns_api.access`` logger with ``request_id``, ``method``, ``route`` (the route's template, such
+as ``/records/{record_id}``, or ``unmatched``), ``path``, ``status``, ``duration_ms``, ``actor``
+and ``token_id`` (who the token belonged to, when the request was authenticated). Headers and
+bodies are never logged.
+
+A request that ends in an unhandled exception is answered 500 by Starlette's outermost
+middleware, outside this one: that reply has no ``X-Request-ID``, but its log line still carries
+the id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dns_api.logs import bind_request_id, unbind_request_id
+
+access_log = logging.getLogger("dns_api.access")
+
+HEADER = "X-Request-ID"
+_HEADER_KEY = HEADER.lower().encode("latin-1")
+_VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+UNMATCHED = "unmatched"
+CLIENT_CLOSED = 499  # no reply was started and nothing failed: the client went away
+
+
+def request_id_from(scope: Scope) -> str:
+    """The caller's ``X-Request-ID`` if it is acceptable, else a new id."""
+    given = Headers(scope=scope).get(HEADER)
+    if given is not None and _VALID_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    """The path template of the route that served (or would serve) the request.
+
+    The router records the route it picked in the scope. A request answered before routing (an
+    ``Idempotency-Key`` replay) is matched against the routes here; ``unmatched`` otherwise, so
+    a label never holds a raw path.
+    """
+    route = scope.get("route")
+    if route is not None:
+        return _template(route) or UNMATCHED
+    app = scope.get("app")
+    return _matching_template(getattr(app, "routes", ()), dict(scope)) or UNMATCHED
+
+
+def _template(route: Any) -> str | None:
+    template = getattr(route, "path_format", None)
+    return template if isinstance(template, str) else None
+
+
+def _matching_template(routes: Iterable[Any], scope: Scope, depth: int = 0) -> str | None:
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return _template(route) or _included_template(route, scope, depth)
+    return None
+
+
+def _included_template(route: Any, scope: Scope, depth: int) -> str | None:
+    # Recent FastAPI keeps an included router as one route that resolves its own routes
+    # lazily (a private method, hence the care); older versions list the routes themselves.
+    resolve = getattr(route, "_match", None)
+    if resolve is None or depth > 8:
+        return None
+    try:
+        _, _, inner, context = resolve(scope)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    found = _template(context) or _template(inner)
+    if found is None and inner is not None and inner is not route:
+        return _matching_template([inner], scope, depth + 1)
+    return found
+
+
+def actor_of(scope: Scope) -> tuple[str | None, int | None]:
+    """The user and token id of the authenticated caller (``request.state.principal``)."""
+    state = scope.get("state") or {}
+    principal = state.get("principal") if isinstance(state, dict) else None
+    if principal is None:
+        return None, None
+    return principal.user, principal.token_id
+
+
+class ResponseStatus:
+    """Wraps ``send`` to remember the status of the reply, if one was started."""
+
+    def __init__(self, send: Send, extra_headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+        self._send = send
+        self._extra = list(extra_headers)
+        self.code: int | None = None
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.code = message["status"]
+            if self._extra:
+                message = _with_headers(message, self._extra)
+        await self._send(message)
+
+    def final(self, failed: bool) -> int:
+        """The status to report: the one sent, else 500 after a failure, else 499."""
+        if self.code is not None:
+            return self.code
+        return 500 if failed else CLIENT_CLOSED
+
+
+def _with_headers(message: Message, extra: list[tuple[bytes, bytes]]) -> Message:
+    names = {name for name, _ in extra}
+    kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+    return {**message, "headers": kept + extra}
+
+
+class RequestLogMiddleware:
+    """Gives each request an id and writes its access log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(scope)
+        scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id
+        token = bind_request_id(request_id)
+        status = ResponseStatus(send, [(_HEADER_KEY, request_id.encode("ascii"))])
+        started = time.perf_counter()
+        failed = True
+        try:
+            await self.app(scope, receive, status)
+            failed = False
+        finally:
+            _log_access(scope, request_id, status.final(failed), time.perf_counter() - started)
+            if not failed:
+                # After a failure the id stays bound, so that the error line Starlette's outer
+                # middleware writes still carries it (each request runs in its own task).
+                unbind_request_id(token)
+
+
+def _log_access(scope: Scope, request_id: str, status: int, seconds: float) -> None:
+    route = route_template(scope)
+    actor, token_id = actor_of(scope)
+    duration_ms = round(seconds * 1000, 1)
+    who = f" by {actor}" if actor is not None else ""
+    if token_id is not None:
+        who += f" (token {token_id})"
+    access_log.info(
+        "%s %s -> %d in %.1f ms%s",
+        scope["method"],
+        route,
+        status,
+        duration_ms,
+        who,
+        extra={
+            "request_id": request_id,
+            "method": scope["method"],
+            "route": route,
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": duration_ms,
+            "actor": actor,
+            "token_id": token_id,
+        },
+    )
+
+
+def install_request_log(app: Starlette) -> None:
+    """Add the middleware; install it last, so it is the outermost and sees every reply."""
+    app.add_middleware(RequestLogMiddleware)

@@ -1,0 +1,104 @@
+"""Admin-only endpoints: reconcile (``/reconcile``) and adopt (``.../rrsets/<name>/<type>/adopt``).
+
+The same as ``dns-api reconcile`` and ``dns-api adopt``; only admins (``policy.is_admin``) may
+call them, everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body, read_json_object
+from dns_api.api.envelope import reply
+from dns_api.domain.policy import Principal, is_admin
+from dns_api.domain.records import FieldNames, ZoneRules, parse_zone, validate_key
+from dns_api.errors import FieldProblem, PermissionDenied, ValidationFailed
+from dns_api.services.reconcile import Reconciler
+from dns_api.services.reconcile_plan import check_force, report_json
+
+router = APIRouter(tags=["admin"])
+
+PATH_FIELDS = FieldNames(type="type", zone="zone", name="name", location="path")
+
+
+class ReconcileBody(BaseModel):
+    """``POST /reconcile``: a dry run unless ``apply`` is true."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zone: StrictStr | None = Field(default=None, max_length=253, examples=["example.com"])
+    apply: StrictBool = False
+    force: StrictBool = Field(default=False, description="Apply even a plan that changes > 30 %")
+    drop_missing: StrictBool = Field(
+        default=False, description="Drop the rows of records deleted at DNSimple (not re-create)"
+    )
+
+
+def _require_admin(principal: Principal) -> None:
+    if not is_admin(principal):
+        raise PermissionDenied("only an admin may reconcile or adopt records")
+
+
+def _zone(rules: ZoneRules, raw: str | None, location: str) -> str | None:
+    if raw is None:
+        return None
+    zone = parse_zone(raw, rules)
+    if zone is None:
+        problem = "is not a zone managed by this service (see GET /zones)"
+        raise ValidationFailed([FieldProblem("zone", problem, location)])
+    return zone
+
+
+@router.get("/reconcile", summary="What reconcile would do (admins)")
+async def show_plan(
+    principal: PrincipalDep,
+    services: ServicesDep,
+    zone: Annotated[str | None, Query(description="Only this zone")] = None,
+) -> JSONResponse:
+    _require_admin(principal)
+    plans = await Reconciler.of(services).plan(_zone(services.rules, zone, "query"))
+    return reply(report_json(plans))
+
+
+@router.post(
+    "/reconcile",
+    summary="Reconcile with DNSimple: a dry run unless apply (admins)",
+    openapi_extra=body_schema(ReconcileBody),
+)
+async def run_reconcile(
+    request: Request, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    _require_admin(principal)
+    body = parse_body(ReconcileBody, await read_json_object(request))
+    reconciler = Reconciler.of(services)
+    plans = await reconciler.plan(_zone(services.rules, body.zone, "body"))
+    if not body.apply:
+        return reply(report_json(plans))
+    check_force(plans, body.force)  # refuse before any zone is changed
+    results = [
+        await reconciler.apply(
+            plan, force=body.force, drop_missing=body.drop_missing, actor=principal.user
+        )
+        for plan in plans
+        if not plan.in_sync
+    ]
+    return reply(report_json(plans, results))
+
+
+@router.post(
+    "/zones/{zone}/rrsets/{name}/{type}/adopt",
+    summary="Take ownership of records made outside dns-api (admins)",
+)
+async def adopt(
+    zone: str, name: str, type: str, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    _require_admin(principal)
+    record_type, zone_name, relative = validate_key(
+        services.rules, type=type, zone=zone, name=name, fields=PATH_FIELDS
+    )
+    adoption = await Reconciler.of(services).adopt(zone_name, relative, record_type, principal.user)
+    return reply(adoption.to_json(), status=201 if adoption.adopted else 200)

@@ -1,0 +1,193 @@
+"""The audit trail: ``GET /audit``, ``GET /records/<id>/history``, ``POST /audit/<id>/revert``.
+
+Admins see every event. Any other token sees only the record events of the record sets it may
+read: never token events, never events without a zone. That filter runs on the events a query
+returns, so a page keeps fetching until it holds ``limit`` visible events or the trail ends.
+
+A revert undoes one record event through the normal write path (so the revert is itself
+recorded), and only while the record still is as the event left it; else ``409 conflict``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from dns_api.api.audit_json import build_filters, event_json
+from dns_api.api.deps import DryRunDep, PrincipalDep, ServicesDep, decimal_id
+from dns_api.api.envelope import reply
+from dns_api.api.rrset_json import plan_reply
+from dns_api.domain.policy import Principal, is_admin
+from dns_api.domain.rdata import ContentError, Value, parse_value
+from dns_api.domain.records import ManagedRecord
+from dns_api.domain.rrsets import Plan, RecordSet, SetKey
+from dns_api.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from dns_api.services.access import may_read_set
+from dns_api.services.audit import Event, Filters
+from dns_api.services.container import Services
+from dns_api.services.rrsets import Precondition, SetRequest
+
+router = APIRouter(tags=["audit"])
+
+DEFAULT_LIMIT = 100
+HISTORY_BATCH = 500
+REVERTIBLE = ("record:created", "record:updated", "record:deleted")
+
+
+def visible(principal: Principal, event: Event) -> bool:
+    """Whether ``principal`` may see ``event`` (see the module docstring)."""
+    if is_admin(principal):
+        return True
+    if not event.action.startswith("record:") or event.zone is None:
+        return False
+    if event.name is None or event.type is None:
+        return False
+    return may_read_set(principal, event.zone, event.name, event.type)
+
+
+async def visible_page(
+    services: Services, principal: Principal, filters: Filters, before_id: int | None, limit: int
+) -> tuple[list[Event], int | None]:
+    """Up to ``limit`` visible events older than ``before_id``, and the next cursor."""
+    found: list[Event] = []
+    cursor = before_id
+    while len(found) <= limit:
+        batch = await services.audit.search(filters, before_id=cursor, limit=limit + 1)
+        found.extend(e for e in batch if visible(principal, e))
+        if len(batch) <= limit:
+            break
+        cursor = batch[-1].id
+    if len(found) > limit:
+        return found[:limit], found[limit - 1].id
+    return found, None
+
+
+def _cursor(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    value = decimal_id(raw.strip())
+    if value is None:
+        problem = "is not a cursor from a previous page"
+        raise ValidationFailed([FieldProblem("cursor", problem, "query")])
+    return value
+
+
+@router.get("/audit", summary="The audit trail, newest first, a page at a time")
+async def list_events(
+    principal: PrincipalDep,
+    services: ServicesDep,
+    zone: Annotated[str | None, Query(description="Only this zone")] = None,
+    name: Annotated[str | None, Query(description="Only this name (@ for the apex)")] = None,
+    actor: Annotated[str | None, Query(description="Only this user")] = None,
+    action: Annotated[str | None, Query(description="Only this action: record:updated")] = None,
+    since: Annotated[str | None, Query(description="From this time on (ISO-8601)")] = None,
+    until: Annotated[str | None, Query(description="Before this time (ISO-8601)")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = DEFAULT_LIMIT,
+) -> JSONResponse:
+    filters = build_filters(
+        zone=zone, name=name, actor=actor, action=action, since=since, until=until
+    )
+    events, next_id = await visible_page(services, principal, filters, _cursor(cursor), limit)
+    meta = {"next_cursor": str(next_id) if next_id is not None else None}
+    return reply([event_json(e) for e in events], meta=meta)
+
+
+@router.get("/records/{record_id}/history", summary="A record's events, oldest first")
+async def record_history(
+    record_id: str, principal: PrincipalDep, services: ServicesDep
+) -> JSONResponse:
+    number = decimal_id(record_id)
+    events: list[Event] = []
+    cursor: int | None = None
+    while number is not None:
+        batch = await services.audit.search(
+            Filters(record_id=number), before_id=cursor, limit=HISTORY_BATCH
+        )
+        events.extend(e for e in batch if visible(principal, e))
+        if len(batch) < HISTORY_BATCH:
+            break
+        cursor = batch[-1].id
+    if not events:
+        raise NotFound("Record not found")
+    return reply([event_json(e) for e in reversed(events)])
+
+
+@router.post("/audit/{event_id}/revert", summary="Undo one record change (admins)")
+async def revert_event(
+    event_id: str, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
+) -> JSONResponse:
+    if not is_admin(principal):
+        raise PermissionDenied("only an admin may revert a change")
+    number = decimal_id(event_id)
+    event = await services.audit.get(number) if number is not None else None
+    if event is None:
+        raise NotFound("Event not found")
+    plan = await revert(services, principal, event, dry_run=dry_run)
+    return reply({"event_id": event.id, **plan_reply(plan, dry_run=dry_run)})
+
+
+async def revert(services: Services, principal: Principal, event: Event, *, dry_run: bool) -> Plan:
+    """Undo ``event`` (a record created, updated or deleted) if nothing changed it since."""
+    if event.action not in REVERTIBLE or event.zone is None or event.type is None:
+        raise ValidationFailed([FieldProblem("event_id", "this event cannot be reverted", "path")])
+    if event.action == "record:deleted":
+        key = SetKey(event.zone, event.name or "", event.type)
+        return await _create_again(services, principal, key, event, dry_run=dry_run)
+    record = await _as_event_left_it(services, principal, event)
+    if event.action == "record:created":
+        return (await services.records.delete(principal, record.id, dry_run=dry_run)).plan
+    value, ttl = _written(event.before, event.type)
+    write = await services.records.change_content(principal, record.id, value, ttl, dry_run=dry_run)
+    return write.plan
+
+
+async def _as_event_left_it(
+    services: Services, principal: Principal, event: Event
+) -> ManagedRecord:
+    """The record of ``event``, refused (409) unless it still holds the event's ``after``."""
+    changed = Conflict(f"the record has changed since event {event.id}; not reverted")
+    if event.record_id is None:
+        raise changed
+    try:
+        record = await services.records.get_record(principal, event.record_id)
+    except NotFound:
+        raise changed from None
+    after = event.after or {}
+    if (record.value.text(record.type), record.ttl) != (after.get("value"), after.get("ttl")):
+        raise changed
+    return record
+
+
+async def _create_again(
+    services: Services, principal: Principal, key: SetKey, event: Event, *, dry_run: bool
+) -> Plan:
+    """The deleted value joins whatever the set holds now (with the deleted record's TTL)."""
+    value, ttl = _written(event.before, key.type)
+    try:
+        current = await services.record_sets.get_set(principal, key)
+    except NotFound:
+        current = RecordSet(key, ())
+    if value in current.values:
+        raise Conflict(f"the value of event {event.id} is there again; not reverted")
+    precondition = (
+        Precondition(if_match=current.etag) if current.etag else Precondition(if_none_match="*")
+    )
+    request = SetRequest(key, (*current.values, value), ttl, precondition)
+    [change] = await services.record_sets.change(principal, [request], dry_run=dry_run)
+    return change.plan
+
+
+def _written(state: dict[str, Any] | None, record_type: str) -> tuple[Value, int | None]:
+    """The value and TTL an event recorded, as a value to write again."""
+    state = state or {}
+    text, ttl = state.get("value"), state.get("ttl")
+    try:
+        if not isinstance(text, str):
+            raise ContentError("is missing from the event")
+        value = parse_value(record_type, text)
+    except ContentError as exc:
+        raise Conflict(f"the event's value cannot be written again: {exc}") from None
+    return value, ttl if isinstance(ttl, int) else None

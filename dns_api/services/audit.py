@@ -1,0 +1,232 @@
+"""The audit trail: one append-only event per change and per denial.
+
+Changes are recorded inside the transaction that makes them (``add``), so an event exists if
+and only if its change does. Who acted comes from the request (``act_as``, set by the API for
+each request: user, token, source address, request id) or, outside a request, from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dns_api.db.database import Database
+from dns_api.db.models import AuditRow
+from dns_api.domain.policy import Principal
+from dns_api.domain.rdata import Value
+from dns_api.errors import PermissionDenied
+from dns_api.services.clock import utc_now
+
+OK, DENIED, PARTIAL = "ok", "denied", "partial"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user: str
+    token_id: int | None = None
+    source: str | None = None
+    request_id: str | None = None
+
+
+_current: ContextVar[Actor | None] = ContextVar("dns_api_actor", default=None)
+
+
+@contextmanager
+def acting(actor: Actor) -> Iterator[None]:
+    """Attribute the changes made inside to ``actor`` (a CLI command, a background task)."""
+    token = _current.set(actor)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def act_as(principal: Principal, source: str | None, request_id: str | None) -> None:
+    """For the rest of this request, changes are attributed to ``principal``."""
+    _current.set(Actor(principal.user, principal.token_id, source, request_id))
+
+
+def current_actor(fallback_user: str) -> Actor:
+    actor = _current.get()
+    if actor is None:
+        return Actor(fallback_user)
+    return actor
+
+
+def value_json(record_type: str, value: Value, ttl: int) -> dict[str, Any]:
+    return {"value": value.text(record_type), "ttl": ttl}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    at: datetime
+    actor: str
+    token_id: int | None
+    source: str | None
+    request_id: str | None
+    action: str
+    outcome: str
+    zone: str | None
+    name: str | None
+    type: str | None
+    record_id: int | None
+    dnsimple_record_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    detail: str | None
+
+
+def add(
+    session: Session,
+    action: str,
+    *,
+    actor: Actor,
+    outcome: str = OK,
+    zone: str | None = None,
+    name: str | None = None,
+    type: str | None = None,
+    record_id: int | None = None,
+    dnsimple_record_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append one event inside the caller's transaction."""
+    session.add(
+        AuditRow(
+            at=at or utc_now(),
+            actor=actor.user,
+            token_id=actor.token_id,
+            source=actor.source,
+            request_id=actor.request_id,
+            action=action,
+            outcome=outcome,
+            zone=zone,
+            name=name,
+            type=type,
+            record_id=record_id,
+            dnsimple_record_id=dnsimple_record_id,
+            before=before,
+            after=after,
+            detail=detail,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    zone: str | None = None
+    name: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    record_id: int | None = None
+
+
+class AuditLog:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    @asynccontextmanager
+    async def denials(self, principal: Principal) -> AsyncIterator[None]:
+        """Record a ``PermissionDenied`` raised inside, then let it go on."""
+        try:
+            yield
+        except PermissionDenied as exc:
+            await self.denied(principal, exc)
+            raise
+
+    async def denied(self, principal: Principal, exc: PermissionDenied) -> None:
+        """Record a refused write (its own transaction: nothing else happened)."""
+        if exc.audited:
+            return
+        exc.audited = True
+        target, actor = exc.target, current_actor(principal.user)
+
+        def write(session: Session) -> None:
+            add(
+                session,
+                "record:denied",
+                actor=actor,
+                outcome=DENIED,
+                zone=target.get("zone"),
+                name=target.get("name"),
+                type=target.get("type"),
+                detail=exc.detail,
+            )
+
+        await self._db.run(write)
+
+    async def search(
+        self, filters: Filters, *, before_id: int | None = None, limit: int = 100
+    ) -> list[Event]:
+        """Events matching ``filters``, newest first, older than ``before_id`` (the cursor)."""
+
+        def load(session: Session) -> list[Event]:
+            query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+            for column, value in (
+                (AuditRow.zone, filters.zone),
+                (AuditRow.name, filters.name),
+                (AuditRow.actor, filters.actor),
+                (AuditRow.action, filters.action),
+                (AuditRow.record_id, filters.record_id),
+            ):
+                if value is not None:
+                    query = query.where(column == value)
+            if filters.since is not None:
+                query = query.where(AuditRow.at >= filters.since)
+            if filters.until is not None:
+                query = query.where(AuditRow.at < filters.until)
+            if before_id is not None:
+                query = query.where(AuditRow.id < before_id)
+            return [_event(row) for row in session.scalars(query)]
+
+        return await self._db.run(load)
+
+    async def get(self, event_id: int) -> Event | None:
+        def load(session: Session) -> Event | None:
+            row = session.get(AuditRow, event_id)
+            return _event(row) if row else None
+
+        return await self._db.run(load)
+
+    async def prune(self, keep_days: int) -> int:
+        """Delete events older than ``keep_days`` (the retention setting); returns how many."""
+        cutoff = utc_now() - timedelta(days=keep_days)
+
+        def remove(session: Session) -> int:
+            result = session.execute(delete(AuditRow).where(AuditRow.at < cutoff))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+        return await self._db.run(remove)
+
+
+def _event(row: AuditRow) -> Event:
+    return Event(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        token_id=row.token_id,
+        source=row.source,
+        request_id=row.request_id,
+        action=row.action,
+        outcome=row.outcome,
+        zone=row.zone,
+        name=row.name,
+        type=row.type,
+        record_id=row.record_id,
+        dnsimple_record_id=row.dnsimple_record_id,
+        before=row.before,
+        after=row.after,
+        detail=row.detail,
+    )
