@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n 0 -x" for one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint typecheck format check bench clean
 

@@ -53,6 +53,11 @@ def emulator(_emulator_server: RunningEmulator) -> RunningEmulator:
     return _emulator_server
 
 
+# One database per pytest-xdist worker ("gw0", "gw1", ...), so workers never share tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+TEST_DATABASE = f"dns_api_test_{WORKER}"
+
+
 def _postgres_test_url() -> str | None:
     admin_url = os.environ.get("DNS_API_TEST_POSTGRES_URL")
     if not admin_url:
@@ -61,10 +66,10 @@ def _postgres_test_url() -> str | None:
         return None
     engine = create_engine(urls.engine_url(admin_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS dns_api_test WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE dns_api_test"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {TEST_DATABASE}"))
     engine.dispose()
-    return make_url(admin_url).set(database="dns_api_test").render_as_string(hide_password=False)
+    return make_url(admin_url).set(database=TEST_DATABASE).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

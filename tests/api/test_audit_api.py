@@ -12,8 +12,12 @@ from typing import Any
 import anyio
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from dns_api.app import services_of
 from dns_api.db.database import Database
+from dns_api.db.models import AuditRow
 from dns_api.emulator import RunningEmulator
 from dns_api.services.tokens import TokenService
 
@@ -460,3 +464,22 @@ class TestRevert:
     def test_unknown_event_is_404(self, client: TestClient, auth: Auth, event_id: str) -> None:
         response = client.post(f"/audit/{event_id}/revert", headers=auth())
         assert response.status_code == 404
+
+
+def test_retention_deletes_only_events_older_than_the_setting(
+    client: TestClient, auth: Auth
+) -> None:
+    create(client, auth())
+    create(client, auth(), name="other", to="192.0.2.20")
+    services = services_of(client.app)  # type: ignore[arg-type]
+    first = min(e["id"] for e in events(client, auth()))
+    old = datetime.now(UTC) - timedelta(days=40)
+
+    def age(session: Session) -> None:
+        session.execute(update(AuditRow).where(AuditRow.id == first).values(at=old))
+
+    services.database.transaction(age)
+    assert client.portal is not None
+    assert client.portal.call(services.audit.prune, 30) == 1
+    assert first not in {e["id"] for e in events(client, auth())}
+    assert len(events(client, auth())) == 1

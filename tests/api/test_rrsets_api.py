@@ -22,7 +22,7 @@ from dns_api.app import create_app
 from dns_api.db import migrate, urls
 from dns_api.emulator import RunningEmulator
 from dns_api.providers.upstream_policy import UpstreamPolicy
-from tests.conftest import legacy_token, make_settings
+from tests.conftest import WORKER, legacy_token, make_settings
 
 Auth = Callable[..., dict[str, str]]
 Held = list[tuple[str, str, str, int]]
@@ -1353,7 +1353,7 @@ def test_the_cursor_walk_does_not_depend_on_the_database_collation(
     admin_url = os.environ.get("DNS_API_TEST_POSTGRES_URL")
     if not admin_url:
         pytest.skip("PostgreSQL not available (set DNS_API_TEST_POSTGRES_URL)")
-    database = "dns_api_test_collation"
+    database = f"dns_api_test_collation_{WORKER}"
     engine = create_engine(urls.engine_url(admin_url), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
