@@ -10,7 +10,7 @@ recorded), and only while the record still is as the event left it; else ``409 c
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -20,20 +20,16 @@ from dns_api.api.deps import DryRunDep, PrincipalDep, ServicesDep, decimal_id
 from dns_api.api.envelope import reply
 from dns_api.api.rrset_json import plan_reply
 from dns_api.domain.policy import Principal, is_admin
-from dns_api.domain.rdata import ContentError, Value, parse_value
-from dns_api.domain.records import ManagedRecord
-from dns_api.domain.rrsets import Plan, RecordSet, SetKey
-from dns_api.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from dns_api.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from dns_api.services.access import may_read_set
 from dns_api.services.audit import Event, Filters
 from dns_api.services.container import Services
-from dns_api.services.rrsets import Precondition, SetRequest
+from dns_api.services.revert import Reverter
 
 router = APIRouter(tags=["audit"])
 
 DEFAULT_LIMIT = 100
 HISTORY_BATCH = 500
-REVERTIBLE = ("record:created", "record:updated", "record:deleted")
 
 
 def visible(principal: Principal, event: Event) -> bool:
@@ -125,69 +121,6 @@ async def revert_event(
     event = await services.audit.get(number) if number is not None else None
     if event is None:
         raise NotFound("Event not found")
-    plan = await revert(services, principal, event, dry_run=dry_run)
+    reverter = Reverter(services.records, services.record_sets)
+    plan = await reverter.revert(principal, event, dry_run=dry_run)
     return reply({"event_id": event.id, **plan_reply(plan, dry_run=dry_run)})
-
-
-async def revert(services: Services, principal: Principal, event: Event, *, dry_run: bool) -> Plan:
-    """Undo ``event`` (a record created, updated or deleted) if nothing changed it since."""
-    if event.action not in REVERTIBLE or event.zone is None or event.type is None:
-        raise ValidationFailed([FieldProblem("event_id", "this event cannot be reverted", "path")])
-    if event.action == "record:deleted":
-        key = SetKey(event.zone, event.name or "", event.type)
-        return await _create_again(services, principal, key, event, dry_run=dry_run)
-    record = await _as_event_left_it(services, principal, event)
-    if event.action == "record:created":
-        return (await services.records.delete(principal, record.id, dry_run=dry_run)).plan
-    value, ttl = _written(event.before, event.type)
-    write = await services.records.change_content(principal, record.id, value, ttl, dry_run=dry_run)
-    return write.plan
-
-
-async def _as_event_left_it(
-    services: Services, principal: Principal, event: Event
-) -> ManagedRecord:
-    """The record of ``event``, refused (409) unless it still holds the event's ``after``."""
-    changed = Conflict(f"the record has changed since event {event.id}; not reverted")
-    if event.record_id is None:
-        raise changed
-    try:
-        record = await services.records.get_record(principal, event.record_id)
-    except NotFound:
-        raise changed from None
-    after = event.after or {}
-    if (record.value.text(record.type), record.ttl) != (after.get("value"), after.get("ttl")):
-        raise changed
-    return record
-
-
-async def _create_again(
-    services: Services, principal: Principal, key: SetKey, event: Event, *, dry_run: bool
-) -> Plan:
-    """The deleted value joins whatever the set holds now (with the deleted record's TTL)."""
-    value, ttl = _written(event.before, key.type)
-    try:
-        current = await services.record_sets.get_set(principal, key)
-    except NotFound:
-        current = RecordSet(key, ())
-    if value in current.values:
-        raise Conflict(f"the value of event {event.id} is there again; not reverted")
-    precondition = (
-        Precondition(if_match=current.etag) if current.etag else Precondition(if_none_match="*")
-    )
-    request = SetRequest(key, (*current.values, value), ttl, precondition)
-    [change] = await services.record_sets.change(principal, [request], dry_run=dry_run)
-    return change.plan
-
-
-def _written(state: dict[str, Any] | None, record_type: str) -> tuple[Value, int | None]:
-    """The value and TTL an event recorded, as a value to write again."""
-    state = state or {}
-    text, ttl = state.get("value"), state.get("ttl")
-    try:
-        if not isinstance(text, str):
-            raise ContentError("is missing from the event")
-        value = parse_value(record_type, text)
-    except ContentError as exc:
-        raise Conflict(f"the event's value cannot be written again: {exc}") from None
-    return value, ttl if isinstance(ttl, int) else None
