@@ -12,24 +12,15 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from dns_api.cli import app
+from tests.cli.server_env import server_cli
 
 Auth = Callable[..., dict[str, str]]
 ALICE = ["record:updated", "record:created"]  # her events, newest first
-STRONG = "cli-test-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
-        "SECRET_KEY": STRONG,
-        "DNSIMPLE_ACCOUNT_TOKEN": "t",
-        "DNSIMPLE_ACCOUNT_ID": "1010",
-        "DNSIMPLE_DOMAINS": "example.com,example.org",
-        "DATABASE_URL": database_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    return CliRunner()
+    return server_cli(monkeypatch, tmp_path, database_url)
 
 
 @pytest.fixture

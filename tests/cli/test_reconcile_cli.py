@@ -16,9 +16,9 @@ from dns_api.cli import app
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
 from dns_api.emulator import RunningEmulator
+from tests.cli.server_env import server_cli
 from tests.conftest import EMULATOR_TOKEN
 
-STRONG = "cli-test-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz"
 ZONE = "example.com"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -27,18 +27,14 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 def cli(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str, emulator: RunningEmulator
 ) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
-        "SECRET_KEY": STRONG,
-        "DNSIMPLE_ACCOUNT_TOKEN": EMULATOR_TOKEN,
-        "DNSIMPLE_ACCOUNT_ID": "1010",
-        "DNSIMPLE_DOMAINS": "example.com,example.org",
-        "BLACKLISTED_SUBDOMAINS": "www",
-        "DNSIMPLE_BASE_URL": emulator.url,
-        "DATABASE_URL": database_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    return CliRunner()
+    return server_cli(
+        monkeypatch,
+        tmp_path,
+        database_url,
+        DNSIMPLE_ACCOUNT_TOKEN=EMULATOR_TOKEN,
+        BLACKLISTED_SUBDOMAINS="www",
+        DNSIMPLE_BASE_URL=emulator.url,
+    )
 
 
 @pytest.fixture

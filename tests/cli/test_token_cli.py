@@ -14,8 +14,8 @@ from dns_api.cli import app
 from dns_api.db.database import Database
 from dns_api.errors import AuthenticationFailed
 from dns_api.services.tokens import TokenService
+from tests.cli.server_env import server_cli
 
-STRONG = "cli-test-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz"
 CI = [
     "token", "create", "--owner", "ci", "--name", "ci-previews",
     "--zone", "example.com", "--name-pattern", "pr-*", "--type", "CNAME",
@@ -25,16 +25,7 @@ CI = [
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
-        "SECRET_KEY": STRONG,
-        "DNSIMPLE_ACCOUNT_TOKEN": "t",
-        "DNSIMPLE_ACCOUNT_ID": "1010",
-        "DNSIMPLE_DOMAINS": "example.com,example.org",
-        "DATABASE_URL": database_url,
-    }.items():
-        monkeypatch.setenv(name, value)
-    return CliRunner()
+    return server_cli(monkeypatch, tmp_path, database_url)
 
 
 def secret_of(output: str) -> str:
