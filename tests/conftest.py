@@ -30,6 +30,8 @@ USERS = ["alice", "bob"]
 DENIED = ["www", "Admin"]
 EMULATOR_TOKEN = "emulator-token"
 ACCOUNT_ID = 1010
+# Where test requests come from: a loopback address, as a local client's would be.
+PEER = ("127.0.0.1", 50000)
 # Every variable the service reads, so tests can start from a clean environment.
 CONFIG_VARIABLES = [name.upper() for name in Settings.model_fields]
 
@@ -122,7 +124,7 @@ def settings(emulator: RunningEmulator, database_url: str) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), client=PEER) as test_client:
         yield test_client
 
 

@@ -77,6 +77,9 @@ def serve(
             log_level=settings.log_level,
             log_config=log_config,  # applied again in each worker process
             access_log=False,  # dns_api.access writes one line per request instead
+            # TRUSTED_PROXIES (api/source.py) is the only authority on X-Forwarded-For: uvicorn's
+            # own handling would believe it from 127.0.0.1 and rewrite the peer before the app.
+            proxy_headers=False,
             workers=workers,
             factory=workers > 1,
             timeout_worker_healthcheck=WORKER_START_SECONDS,

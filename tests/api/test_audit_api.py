@@ -118,7 +118,7 @@ class TestRecordEvents:
             assert (event["zone"], event["name"], event["type"]) == ("example.com", "app", "A")
             assert (event["record_id"], event["dnsimple_record_id"]) == (record["id"], dnsimple_id)
             assert (event["actor"], event["token_id"], event["outcome"]) == ("alice", None, "ok")
-            assert event["source"] == "testclient"
+            assert event["source"] == "127.0.0.1"
             assert event["at"].endswith("Z")
         assert created["action"] == "record:created"
         assert (created["before"], created["after"]) == (None, {"value": "192.0.2.10", "ttl": 60})
@@ -214,7 +214,7 @@ class TestTokenEvents:
         assert [str(rotate_id) in e["detail"] for e in found] == [True, False, True, False]
         assert found[1]["before"]["id"] == token_id
         assert found[3]["after"]["grants"]
-        assert (found[1]["actor"], found[1]["source"]) == ("alice", "testclient")
+        assert (found[1]["actor"], found[1]["source"]) == ("alice", "127.0.0.1")
 
 
 class TestFilters:

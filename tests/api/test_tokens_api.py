@@ -117,7 +117,7 @@ def set_expiry(database_url: str, token_id: int, moment: datetime) -> None:
 def app_client(
     emulator: RunningEmulator,
     database_url: str,
-    peer: str = "testclient",
+    peer: str = "127.0.0.1",
     **overrides: object,
 ) -> Iterator[TestClient]:
     """A second app on the same database and emulator, seen from ``peer``."""
@@ -573,7 +573,7 @@ class TestNetworks:
     ) -> None:
         secret = mint_secret(client, auth, cidrs=NETWORKS)
         headers = {**bearer(secret), "X-Forwarded-For": "192.0.2.7"}
-        for peer in ("testclient", "203.0.113.5"):
+        for peer in ("127.0.0.1", "203.0.113.5"):
             with app_client(
                 emulator, database_url, peer, trusted_proxies=["10.0.0.0/8"]
             ) as proxied:

@@ -28,7 +28,17 @@ def request(peer: str, forwarded: str | None = None) -> Request:
             "2001:db9::5, 2001:db8::2",
             "2001:db9::5",
         ),
-        (["10.0.0.0/8"], "10.1.2.3", "not-an-ip", "not-an-ip"),
+        # A hop that is not an address makes the source unknown: never stored, never matched.
+        (["10.0.0.0/8"], "10.1.2.3", "not-an-ip", None),
+        (["10.0.0.0/8"], "10.1.2.3", "<script>" + "x" * 300, None),
+        (["10.0.0.0/8"], "10.1.2.3", "203.0.113.9, <script>", None),
+        # Ports and brackets as proxies write them; IPv4 seen through a dual-stack socket.
+        (["10.0.0.0/8"], "10.1.2.3", "203.0.113.9:5678", "203.0.113.9"),
+        (["10.0.0.0/8"], "10.1.2.3", "[2001:db8::5]:443", "2001:db8::5"),
+        (["10.0.0.0/8"], "::ffff:10.1.2.3", "::ffff:203.0.113.9", "203.0.113.9"),
+        ([], "::ffff:198.51.100.7", None, "198.51.100.7"),
+        # A garbage peer (not a socket address) is unknown too.
+        ([], "testclient", None, None),
     ],
 )
 def test_source(trusted: list[str], peer: str, forwarded: str | None, expected: str) -> None:
