@@ -6,7 +6,8 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 
-from dns_api.domain.policy import ANY, Grant, Principal
+from dns_api.domain.patterns import ANY
+from dns_api.domain.policy import Grant, Principal
 
 
 @dataclass(frozen=True, slots=True)

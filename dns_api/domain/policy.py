@@ -1,37 +1,21 @@
 """Who is asking and what they may do: the one place authorization is decided. Pure code.
 
 A ``Principal`` (what authentication produces) holds ``Grant``s. A grant names zones, name
-patterns, record types and actions; a request is allowed when some grant covers it. The global
-rules (configured zones, the deny list) are enforced by record validation on top of this.
-
-Name patterns are globs on the name relative to the zone, compared after ``names.normalize``:
-
-- ``@`` is the apex;
-- ``*`` inside a label matches any characters within that one label (``pr-*``, ``*.review``);
-- a ``**`` label matches one or more whole labels (``_acme-challenge.**``);
-- the pattern ``**`` on its own matches every name, the apex included.
-
-A wildcard record (``*.review``) is matched only by a pattern that names it: one whose leftmost
-label is exactly ``*`` (``*.review``), or ``**`` on its own. ``pr-*.review`` and
-``**.review`` do not let a token create a wildcard that answers for every name beneath.
+patterns (``domain.patterns``), record types and actions; a request is allowed when some grant
+covers it. The global rules (configured zones, the deny list) are enforced by record validation
+on top of this.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 
 from dns_api.domain import names
+from dns_api.domain.patterns import ANY, EVERY_NAME, NamePattern
 from dns_api.errors import PermissionDenied
-
-ANY = "*"
-APEX = "@"
-EVERY_NAME = "**"
-MAX_EVERY_NAME_LABELS = 2
 
 
 class Action(StrEnum):
@@ -47,118 +31,6 @@ ALL_ACTIONS = frozenset(Action)
 class TokenKind(StrEnum):
     LEGACY = "legacy"  # the original service's HS512 JWS: full record access
     SCOPED = "scoped"  # a dns-api token row with grants
-
-
-class InvalidPattern(ValueError):
-    """A name pattern that cannot be used."""
-
-
-def normalize_pattern(pattern: str) -> str:
-    """Normalise a name pattern like a name (case, trailing dot, IDNA); keeps ``@`` and ``*``."""
-    value = pattern.strip()
-    if value in (APEX, EVERY_NAME):
-        return value
-    if not value or value.startswith(".") or ".." in value:
-        raise InvalidPattern(f"{pattern!r} is not a name pattern")
-    if len(value) > names.MAX_NAME_LENGTH:
-        raise InvalidPattern(f"a name pattern is at most {names.MAX_NAME_LENGTH} characters")
-    try:
-        normalized = names.normalize(value)
-    except names.InvalidName as exc:
-        raise InvalidPattern(str(exc)) from exc
-    labels = normalized.split(".")
-    if labels.count(EVERY_NAME) > MAX_EVERY_NAME_LABELS:
-        raise InvalidPattern(f"{pattern!r}: at most {MAX_EVERY_NAME_LABELS} '**' labels")
-    for label in labels:
-        if "**" in label and label != EVERY_NAME:
-            raise InvalidPattern(f"{pattern!r}: '**' must be a whole label")
-        if not re.fullmatch(r"[a-z0-9_*-]{1,63}", label):
-            raise InvalidPattern(f"{pattern!r}: labels may hold letters, digits, '-', '_', '*'")
-    return normalized
-
-
-def _label_regex(label: str) -> str:
-    if label == EVERY_NAME:
-        return r"[^.]+(?:\.[^.]+)*"
-    return "".join("[^.]*" if part == "*" else re.escape(part) for part in re.split(r"(\*)", label))
-
-
-@dataclass(frozen=True, slots=True)
-class NamePattern:
-    """One normalised name pattern (see the module docstring)."""
-
-    text: str
-
-    @classmethod
-    def parse(cls, pattern: str) -> NamePattern:
-        return cls(normalize_pattern(pattern))
-
-    def matches(self, name: str) -> bool:
-        """Whether the normalised relative ``name`` (``""`` for the apex) matches."""
-        if self.text == EVERY_NAME:
-            return True
-        if self.text == APEX:
-            return name == ""
-        if names.is_wildcard(name) and not self._names_wildcards:
-            return False
-        return name != "" and self._regex.fullmatch(name) is not None
-
-    @property
-    def _names_wildcards(self) -> bool:
-        return self.text == ANY or self.text.startswith(ANY + ".")
-
-    @property
-    def _regex(self) -> re.Pattern[str]:
-        return _compiled(self.text)
-
-    def covers(self, other: NamePattern) -> bool:
-        """Whether every name ``other`` matches is matched by this pattern (sound, not complete)."""
-        if self.text == EVERY_NAME or self.text == other.text:
-            return True
-        if APEX in (self.text, other.text) or other.text == EVERY_NAME:
-            return False
-        if other._names_wildcards and not self._names_wildcards:
-            return False
-        return _labels_cover(self.text.split("."), other.text.split("."))
-
-
-_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def _compiled(pattern: str) -> re.Pattern[str]:
-    regex = _REGEX_CACHE.get(pattern)
-    if regex is None:
-        regex = re.compile(r"\.".join(_label_regex(label) for label in pattern.split(".")))
-        _REGEX_CACHE[pattern] = regex
-    return regex
-
-
-def _labels_cover(outer: list[str], inner: list[str]) -> bool:
-    """Whether labels ``outer`` cover labels ``inner``; memoised: O(len(outer) * len(inner)^2)."""
-
-    @cache
-    def covers(i: int, j: int) -> bool:
-        if i == len(outer):
-            return j == len(inner)
-        if outer[i] == EVERY_NAME:
-            return any(covers(i + 1, k) for k in range(j + 1, len(inner) + 1))
-        if j == len(inner) or inner[j] == EVERY_NAME:
-            return False
-        return _label_covers(outer[i], inner[j]) and covers(i + 1, j + 1)
-
-    return covers(0, 0)
-
-
-def _label_covers(outer: str, inner: str) -> bool:
-    if outer in (inner, ANY):
-        return True
-    if "*" not in inner:
-        return _compiled(outer).fullmatch(inner) is not None
-    if outer.count("*") != 1:
-        return False
-    prefix, suffix = outer.split("*")
-    fixed_head, fixed_tail = inner.split("*")[0], inner.rsplit("*", 1)[-1]
-    return fixed_head.startswith(prefix) and fixed_tail.endswith(suffix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +62,18 @@ class Grant:
             names=tuple(dict.fromkeys(NamePattern.parse(n) for n in names)),
             types=frozenset({ANY}) if ANY in type_set else type_set,
             actions=frozenset(Action(a.strip().lower()) for a in actions),
+        )
+
+    @classmethod
+    def stored(cls, raw: Mapping[str, Sequence[str]]) -> Grant:
+        """A grant as ``to_json`` stored it. Its patterns were checked when it was minted, so
+        they are taken as they are: a pattern minted before a newer limit keeps working (and
+        matching stays linear whatever it holds)."""
+        return cls(
+            zones=frozenset(raw["zones"]),
+            names=tuple(NamePattern(text) for text in raw["names"]),
+            types=frozenset(raw["types"]),
+            actions=frozenset(Action(a) for a in raw["actions"]),
         )
 
     def covers(self, action: Action, zone: str, name: str, type: str) -> bool:

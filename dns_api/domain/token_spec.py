@@ -13,7 +13,8 @@ from typing import Any
 
 from dns_api.domain.delegation import TokenRequest
 from dns_api.domain.names import normalize_or_none
-from dns_api.domain.policy import ANY, Action, Grant, InvalidPattern, NamePattern
+from dns_api.domain.patterns import ANY, InvalidPattern, NamePattern
+from dns_api.domain.policy import Action, Grant
 from dns_api.domain.rdata import SUPPORTED_TYPES
 from dns_api.domain.records import ZoneRules
 from dns_api.errors import FieldProblem, ValidationFailed

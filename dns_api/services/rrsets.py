@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Row
 from dns_api.db import queries
 from dns_api.db.database import Database
 from dns_api.domain import names
-from dns_api.domain.policy import ANY, Action, Principal, decide
+from dns_api.domain.patterns import ANY
+from dns_api.domain.policy import Action, Principal, decide
 from dns_api.domain.rdata import Value
 from dns_api.domain.records import ManagedRecord, ZoneRules
 from dns_api.domain.rrsets import (

@@ -48,10 +48,7 @@ def hash_secret(secret: str) -> str:
 
 
 def grants_from_json(raw: Sequence[dict[str, Any]]) -> tuple[Grant, ...]:
-    return tuple(
-        Grant.build(zones=g["zones"], names=g["names"], types=g["types"], actions=g["actions"])
-        for g in raw
-    )
+    return tuple(Grant.stored(g) for g in raw)
 
 
 @dataclass(frozen=True, slots=True)
