@@ -60,6 +60,12 @@ def parse_value(record_type: str, text: str, priority: int | None = None) -> Val
         raise ContentError("must not be empty")
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
         raise ContentError("must not contain control characters (such as a newline)")
+    hidden = next((char for char in text if _is_hidden(char)), None)
+    if hidden is not None:
+        raise ContentError(
+            f"must not contain invisible, direction or separator characters "
+            f"(U+{ord(hidden):04X} {unicodedata.name(hidden, 'unnamed')}); a space is U+0020"
+        )
     if record_type in TYPES_WITH_PRIORITY:
         return _with_priority(record_type, text, priority)
     if priority is not None:
@@ -68,6 +74,13 @@ def parse_value(record_type: str, text: str, priority: int | None = None) -> Val
     if parser is None:
         raise ContentError(f"cannot be checked: {record_type} is not a supported type")
     return Value(parser(text.strip()))
+
+
+def _is_hidden(char: str) -> bool:
+    """Format characters (zero-width, direction overrides, the byte order mark) and separators
+    other than the plain space: they make a value read differently from what it holds."""
+    category = unicodedata.category(char)
+    return category in ("Cf", "Zl", "Zp") or (category == "Zs" and char != " ")
 
 
 def _with_priority(record_type: str, text: str, priority: int | None) -> Value:
