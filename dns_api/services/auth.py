@@ -98,7 +98,8 @@ class ScopedTokenVerifier:
 class Authenticator:
     """Turns a bearer token into a ``Principal`` through the first verifier that claims it.
 
-    Repeated failures from one source are slowed down by ``throttle`` (429 with Retry-After).
+    Repeated failures from one source are answered 429 (with Retry-After) instead of 401 by
+    ``throttle``; valid credentials are never throttled.
     """
 
     def __init__(self, verifiers: Sequence[TokenVerifier], throttle: FailureThrottle) -> None:
@@ -106,13 +107,12 @@ class Authenticator:
         self._throttle = throttle
 
     async def authenticate(self, token: str | None, source: str | None = None) -> Principal:
-        self._throttle.check(source)
         try:
             return await self._authenticate(token, source)
         except AuthenticationFailed as exc:
             log.info("authentication failed from %s: %s", source, exc.reason)
             if token:
-                self._throttle.record_failure(source)
+                self._throttle.failed(source)  # TooManyFailures past the budget
             raise
 
     async def _authenticate(self, token: str | None, source: str | None) -> Principal:

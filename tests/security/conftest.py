@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from types import FrameType, ModuleType
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -70,3 +72,26 @@ def pointers(response: Any) -> set[str]:
         for error in response.json()["errors"]
         if "source" in error
     }
+
+
+def lines_run(call: Callable[[], Any], module: ModuleType) -> int:
+    """How many lines of ``module`` ``call`` executes: a measure of work that does not depend
+    on how busy the machine is (tests never assert on time)."""
+    count = 0
+    source = module.__file__
+
+    def trace(frame: FrameType, event: str, _arg: Any) -> Any:
+        nonlocal count
+        if frame.f_code.co_filename != source:
+            return None
+        if event == "line":
+            count += 1
+        return trace
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        call()
+    finally:
+        sys.settrace(previous)
+    return count

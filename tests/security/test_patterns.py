@@ -8,11 +8,7 @@ pattern holds: the work is counted (lines executed), not timed.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +20,16 @@ from dns_api.domain import patterns
 from dns_api.domain.patterns import MAX_WILDCARDS, NamePattern
 from dns_api.emulator import RunningEmulator
 from tests.live import ZONE, serve
-from tests.security.conftest import Auth, bearer, codes, grant, mint, pointers, store_token
+from tests.security.conftest import (
+    Auth,
+    bearer,
+    codes,
+    grant,
+    lines_run,
+    mint,
+    pointers,
+    store_token,
+)
 
 EVIL = "pr-*a*a*a*a*a*a*a*a*a*a*a*b"
 LONG_NAME = "pr-" + "a" * 57  # 60 characters, no "b": every split is tried by a backtracker
@@ -71,28 +76,6 @@ def test_a_stored_backtracking_pattern_does_not_freeze_the_server(
 # --- the work of matching grows linearly with the name -------------------------------------------
 
 
-def lines_run(call: Callable[[], Any]) -> int:
-    """How many lines of ``domain.patterns`` ``call`` executes: a measure of work, not time."""
-    count = 0
-    source = patterns.__file__
-
-    def trace(frame: FrameType, event: str, _arg: Any) -> Any:
-        nonlocal count
-        if frame.f_code.co_filename != source:
-            return None
-        if event == "line":
-            count += 1
-        return trace
-
-    previous = sys.gettrace()
-    sys.settrace(trace)
-    try:
-        call()
-    finally:
-        sys.settrace(previous)
-    return count
-
-
 LABEL_PIECES = st.sampled_from(["a", "b", "*", "-", "ab"])
 pattern_label = st.lists(LABEL_PIECES, min_size=1, max_size=6).map("".join)
 adversarial_patterns = (
@@ -112,7 +95,7 @@ def test_matching_work_grows_linearly_with_the_name(pattern: str, label: str) ->
     work = {}
     for labels in (8, 32):
         name = ".".join([label * 3] * labels)
-        work[labels] = lines_run(lambda name=name: parsed.matches(name))  # type: ignore[misc]
+        work[labels] = lines_run(lambda name=name: parsed.matches(name), patterns)  # type: ignore[misc]
     # Four times the labels may take about four times the work, never more.
     assert work[32] <= 4 * work[8] + 60, (pattern, label, work)
 
@@ -123,7 +106,7 @@ def test_one_label_with_many_stars_is_matched_without_backtracking(stars: int, l
     # Stored patterns are not bounded: a 40-star label is matched in work linear in its pieces.
     pattern = NamePattern("pr-" + "*a" * stars + "*b")
     name = "pr-" + "a" * length
-    assert lines_run(lambda: pattern.matches(name)) <= 20 + 6 * stars
+    assert lines_run(lambda: pattern.matches(name), patterns) <= 20 + 6 * stars
     assert pattern.matches(name + "b") is (length >= stars)
 
 
@@ -131,4 +114,4 @@ def test_covers_of_many_labels_settles_each_state_once() -> None:
     outer = NamePattern("**.a.**")
     inner = NamePattern(".".join(["a"] * 100))
     assert outer.covers(inner)
-    assert lines_run(lambda: outer.covers(inner)) < 100_000
+    assert lines_run(lambda: outer.covers(inner), patterns) < 100_000
