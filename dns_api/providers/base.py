@@ -94,8 +94,9 @@ class DnsProvider(Protocol):
         """The rate-limit state seen on the latest response, if any."""
         ...
 
-    async def whoami(self) -> AccountIdentity:
-        """Identify the credentials."""
+    async def whoami(self, *, retry: bool = True) -> AccountIdentity:
+        """Identify the credentials. ``retry=False``: one attempt, whatever the policy says
+        (a health probe that anyone may trigger)."""
         ...
 
     async def list_records(

@@ -121,9 +121,10 @@ class DnsimpleClient:
         """Close the connection pool; the client cannot be used afterwards."""
         await self._http.aclose()
 
-    async def whoami(self) -> AccountIdentity:
-        """Who the token belongs to: an account (account token) or a user (user token)."""
-        return await self._call("GET", "/v2/whoami", parse_identity)
+    async def whoami(self, *, retry: bool = True) -> AccountIdentity:
+        """Who the token belongs to: an account (account token) or a user (user token).
+        ``retry=False`` sends it once (no retry after a 5xx or a transport failure)."""
+        return await self._call("GET", "/v2/whoami", parse_identity, retry=retry)
 
     async def list_records(
         self, zone: str, *, name: str | None = None, type: str | None = None
@@ -217,8 +218,9 @@ class DnsimpleClient:
         expected: int = 200,
         params: Mapping[str, str] | None = None,
         json_body: JsonObject | None = None,
+        retry: bool = True,
     ) -> T:
-        response = await self._send(method, path, params=params, json_body=json_body)
+        response = await self._send(method, path, params=params, json_body=json_body, retry=retry)
         if response.status_code != expected:
             raise error_for_response(response, expected=expected, now=self._clock())
         try:
@@ -233,14 +235,16 @@ class DnsimpleClient:
         *,
         params: Mapping[str, str] | None,
         json_body: JsonObject | None,
+        retry: bool = True,
     ) -> httpx.Response:
         async def send_once() -> httpx.Response:
             return await self._send_once(method, path, params=params, json_body=json_body)
 
         waited = await self._wait_for_budget(method, path)
+        policy = self._policy if retry else self._policy.without_retries()
         try:
             return await send_with_retries(
-                self._policy,
+                policy,
                 method,
                 send_once,
                 sleep=self._sleep,

@@ -29,7 +29,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 
 import anyio
@@ -98,6 +98,10 @@ class UpstreamPolicy:
         if method in IDEMPOTENT_WRITE_METHODS:
             return self.write_retries
         return 0
+
+    def without_retries(self) -> UpstreamPolicy:
+        """The same timeouts with no retry after a failure (429 waits included)."""
+        return replace(self, read_retries=0, write_retries=0, rate_limit_retries=0)
 
     def may_retry(self, method: str, attempt: int) -> bool:
         """Whether a call whose attempt number ``attempt`` (1-based) failed with a 5xx or a

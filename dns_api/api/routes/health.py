@@ -8,10 +8,12 @@
   not. Each check gets ``CHECK_TIMEOUT`` seconds, and they run side by side.
 
 Every DNSimple request, ``whoami`` included, spends the account's hourly budget (2400 requests),
-so a DNSimple success is remembered for ``DNSIMPLE_OK_TTL`` seconds: at most 120 ``whoami``
-calls an hour per instance, however often a load balancer asks. A failure is not remembered,
-and while the budget is known to be spent DNSimple is not asked and counts as reachable (it
-answered; reads do not need it). Reasons never hold a URL, a password or a token.
+and ``/health/ready`` needs no token. So what DNSimple answered, success or failure, is
+remembered for ``DNSIMPLE_CHECK_TTL`` seconds, concurrent probes share one call, and that call
+is made once, never retried: however often anyone asks, an instance spends at most 120 calls an
+hour on readiness (5 % of the budget), during an outage too. While the budget is known to be
+spent DNSimple is not asked and counts as reachable (it answered; reads do not need it).
+Reasons never hold a URL, a password or a token.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 CHECK_TIMEOUT = 2.0  # seconds
-DNSIMPLE_OK_TTL = 30.0  # seconds a DNSimple success is trusted
+DNSIMPLE_CHECK_TTL = 30.0  # seconds what DNSimple answered (or did not) is trusted
 T = TypeVar("T")
 
 
@@ -94,18 +96,18 @@ class Readiness:
         provider: DnsProvider,
         *,
         timeout: float = CHECK_TIMEOUT,
-        dnsimple_ok_ttl: float = DNSIMPLE_OK_TTL,
+        dnsimple_ttl: float = DNSIMPLE_CHECK_TTL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._database = database
         self._provider = provider
         self._timeout = timeout
-        self._ttl = dnsimple_ok_ttl
+        self._ttl = dnsimple_ttl
         self._clock = clock
         # One database probe thread at a time: a hung connection attempt cannot pile up more.
         self._probe_threads = anyio.CapacityLimiter(1)
         self._dnsimple_lock = anyio.Lock()
-        self._dnsimple_ok_until = -math.inf
+        self._dnsimple_checked: tuple[float, Check] = (-math.inf, Check(False))
         self._was_ready: bool | None = None
 
     async def run(self) -> dict[str, Check]:
@@ -148,17 +150,12 @@ class Readiness:
         )
 
     async def dnsimple(self) -> Check:
-        """DNSimple answers ``whoami`` (a success is trusted for the TTL)."""
-        try:
-            with anyio.fail_after(self._timeout):
-                async with self._dnsimple_lock:  # concurrent probes share one call
-                    if self._clock() < self._dnsimple_ok_until:
-                        return Check(True)
-                    check = await self._ask_dnsimple()
-        except TimeoutError:
-            return Check(False, f"DNSimple did not answer within {self._timeout:g} s")
-        if check.ok:
-            self._dnsimple_ok_until = self._clock() + self._ttl
+        """DNSimple answers ``whoami`` (what it answered is trusted for the TTL)."""
+        async with self._dnsimple_lock:  # concurrent probes share one call
+            until, check = self._dnsimple_checked
+            if self._clock() >= until:
+                check = await self._ask_dnsimple()
+                self._dnsimple_checked = (self._clock() + self._ttl, check)
         return check
 
     async def _ask_dnsimple(self) -> Check:
@@ -166,7 +163,10 @@ class Readiness:
         if seen is not None and seen.remaining <= 0 and seen.reset > time.time():
             return Check(True)  # it answered lately, and asking now would only be refused
         try:
-            await self._provider.whoami()
+            with anyio.fail_after(self._timeout):
+                await self._provider.whoami(retry=False)
+        except TimeoutError:
+            return Check(False, f"DNSimple did not answer within {self._timeout:g} s")
         except UpstreamRateLimited:
             return Check(True)
         except UpstreamError as exc:
