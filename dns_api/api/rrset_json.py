@@ -38,34 +38,36 @@ def values_json(
     }
 
 
-def plan_json(plan: Plan) -> list[dict[str, Any]]:
-    """Each operation the plan makes at DNSimple, in words a person can check."""
+def plan_json(plan: Plan, *, show_before: bool = True) -> list[dict[str, Any]]:
+    """Each operation the plan makes at DNSimple, in words a person can check.
+
+    ``show_before=False`` (a token that may not read the set) leaves out what the set held:
+    the values of deleted records and the values updates replace."""
     operations: list[dict[str, Any]] = []
     for delete in plan.deletes:
         record = delete.record
-        operations.append(
-            {
-                "action": "delete",
-                "record_id": record.id,
-                "name": record.name or APEX,
-                "type": record.type,
-                "value": record.value.text(record.type),
-                "ttl": record.ttl,
-            }
-        )
+        operation: dict[str, Any] = {
+            "action": "delete",
+            "record_id": record.id,
+            "name": record.name or APEX,
+            "type": record.type,
+        }
+        if show_before:
+            operation |= {"value": record.value.text(record.type), "ttl": record.ttl}
+        operations.append(operation)
     for update in plan.updates:
         record = update.record
-        operations.append(
-            {
-                "action": "update",
-                "record_id": record.id,
-                "name": record.name or APEX,
-                "type": record.type,
-                "value": update.value.text(record.type),
-                "ttl": update.ttl,
-                "before": {"value": record.value.text(record.type), "ttl": record.ttl},
-            }
-        )
+        operation = {
+            "action": "update",
+            "record_id": record.id,
+            "name": record.name or APEX,
+            "type": record.type,
+            "value": update.value.text(record.type),
+            "ttl": update.ttl,
+        }
+        if show_before:
+            operation["before"] = {"value": record.value.text(record.type), "ttl": record.ttl}
+        operations.append(operation)
     for create in plan.creates:
         operations.append(
             {
@@ -80,14 +82,16 @@ def plan_json(plan: Plan) -> list[dict[str, Any]]:
 
 
 def change_json(change: SetChange, *, dry_run: bool) -> dict[str, Any]:
+    shown = change.readable and change.before.records
     return {
         "rrset": values_json(change.key, change.after_values, change.after_ttl, change.after_etag),
-        "before": set_json(change.before) if change.before.records else None,
-        "changes": plan_json(change.plan),
+        "before": set_json(change.before) if shown else None,
+        "changes": plan_json(change.plan, show_before=change.readable),
         "summary": change.plan.summary(),
         "dry_run": dry_run,
     }
 
 
-def plan_reply(plan: Plan, *, dry_run: bool) -> dict[str, Any]:
-    return {"dry_run": dry_run, "changes": plan_json(plan), "summary": plan.summary()}
+def plan_reply(plan: Plan, *, dry_run: bool, show_before: bool = True) -> dict[str, Any]:
+    changes = plan_json(plan, show_before=show_before)
+    return {"dry_run": dry_run, "changes": changes, "summary": plan.summary()}

@@ -10,6 +10,7 @@ shows.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,10 +37,11 @@ class SetKey:
 
 @dataclass(frozen=True, slots=True)
 class RecordSet:
-    """The records dns-api manages in one set, as stored."""
+    """The records dns-api manages in one set, as stored, and its ETag (``EntityTags``)."""
 
     key: SetKey
     records: tuple[ManagedRecord, ...]
+    etag: str | None = None  # None: the set is empty
 
     @property
     def ttl(self) -> int | None:
@@ -49,23 +51,37 @@ class RecordSet:
     def values(self) -> tuple[Value, ...]:
         return ordered(r.value for r in self.records)
 
-    @property
-    def etag(self) -> str | None:
-        """A strong validator of the set's content (``None`` when the set is empty)."""
-        if not self.records:
-            return None
-        return set_etag(self.key, [(r.value, r.ttl) for r in self.records])
-
 
 def ordered(values: Iterable[Value]) -> tuple[Value, ...]:
     """Distinct values in the order people read them: by priority (MX, SRV), then content."""
     return tuple(sorted(set(values), key=lambda v: (v.priority or 0, v.content)))
 
 
-def set_etag(key: SetKey, entries: Iterable[tuple[Value, int]]) -> str:
-    lines = sorted(f"{ttl}\t{value.text(key.type)}" for value, ttl in entries)
-    digest = hashlib.sha256("\n".join([key.type, *lines]).encode()).hexdigest()
-    return f'"{digest[:32]}"'
+@dataclass(frozen=True, slots=True)
+class EntityTags:
+    """Strong validators of record sets: equal exactly when the sets hold the same values and
+    TTLs. An ETag is an HMAC of the content with a server secret, so it tells whether a set
+    changed and nothing about what it holds (an unkeyed hash of an A record's value can be
+    reversed offline in a fraction of a second)."""
+
+    secret: bytes = field(repr=False)
+
+    @classmethod
+    def from_secret(cls, secret: str) -> EntityTags:
+        return cls(hashlib.sha256(b"dns-api entity tags\0" + secret.encode()).digest())
+
+    def of(self, key: SetKey, entries: Iterable[tuple[Value, int]]) -> str | None:
+        """The ETag of the set ``key`` holding ``entries`` (value, TTL); ``None`` when empty."""
+        lines = sorted(f"{ttl}\t{value.text(key.type)}" for value, ttl in entries)
+        if not lines:
+            return None
+        message = "\n".join([key.type, *lines]).encode()
+        return f'"{hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]}"'
+
+    def record_set(self, key: SetKey, records: Iterable[ManagedRecord]) -> RecordSet:
+        """``records`` as a ``RecordSet`` carrying its ETag."""
+        held = tuple(records)
+        return RecordSet(key, held, self.of(key, [(r.value, r.ttl) for r in held]))
 
 
 @dataclass(frozen=True, slots=True)

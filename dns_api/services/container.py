@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from dns_api.db import urls
 from dns_api.db.database import Database
 from dns_api.db.locks import AdvisoryLocks
 from dns_api.domain.records import ZoneRules
+from dns_api.domain.rrsets import EntityTags
 from dns_api.providers.base import DnsProvider
 from dns_api.providers.dnsimple import CallObserver, DnsimpleClient
 from dns_api.providers.upstream_policy import UpstreamPolicy
@@ -54,6 +56,13 @@ def legacy_verifier(settings: Settings) -> LegacyTokenVerifier:
     return LegacyTokenVerifier(secret, settings.valid_users)
 
 
+def entity_tags(settings: Settings) -> EntityTags:
+    """ETags keyed with SECRET_KEY (stable across restarts and instances), or with a key of this
+    process when there is none."""
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    return EntityTags.from_secret(secret or secrets.token_urlsafe(32))
+
+
 def upstream_policy(settings: Settings) -> UpstreamPolicy:
     timeout = settings.dnsimple_timeout
     return UpstreamPolicy(
@@ -96,7 +105,9 @@ def build_services(
     locks = NameLocks(shared)
     recovery = IntentRecovery(database, provider, intents, locks)
     audit = AuditLog(database)
-    record_sets = RecordSetService(database, provider, runner, rules, locks, audit)
+    record_sets = RecordSetService(
+        database, provider, runner, rules, locks, audit, entity_tags(settings)
+    )
     return Services(
         settings=settings,
         rules=rules,

@@ -7,7 +7,7 @@ database. Upsert and delete by name are record-set changes of one value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dns_api.db import queries
 from dns_api.db.database import Database
@@ -15,7 +15,7 @@ from dns_api.domain.policy import Action, Principal, reads_everything
 from dns_api.domain.rdata import Value
 from dns_api.domain.records import ManagedRecord, RecordSpec, ZoneRules
 from dns_api.domain.rrsets import Delete, Plan, SetKey, Update
-from dns_api.errors import Conflict, NotFound, PreconditionFailed
+from dns_api.errors import Conflict, NotFound
 from dns_api.services.access import authorize_write, may_read
 from dns_api.services.audit import AuditLog
 from dns_api.services.locks import NameLocks
@@ -41,6 +41,7 @@ class RecordWrite:
     plan: Plan
     record: ManagedRecord | None
     dry_run: bool = False
+    readable: bool = True  # whether the token may read the set (and see what it held)
 
 
 class RecordService:
@@ -88,14 +89,8 @@ class RecordService:
         self, principal: Principal, spec: RecordSpec, *, dry_run: bool = False
     ) -> RecordWrite:
         """Create a record; ``Conflict`` when dns-api already manages that type and name."""
-        request = self._one_value(spec, Precondition(if_none_match="*"))
-        try:
-            change = (await self._sets.change(principal, [request], dry_run=dry_run))[0]
-        except PreconditionFailed:
-            raise Conflict(
-                f"{spec.type} record {spec.fqdn} already exists; change it with PATCH "
-                "/records/<id>, or add values with PUT /zones/<zone>/rrsets/<name>/<type>"
-            ) from None
+        request = replace(self._one_value(spec), create_only=True)
+        change = (await self._sets.change(principal, [request], dry_run=dry_run))[0]
         return _result(change, dry_run)
 
     async def upsert(
@@ -164,7 +159,7 @@ class RecordService:
         except NotFound:
             raise NotFound("Record not found") from None
         first = change.before.records[0] if change.before.records else None
-        return RecordWrite(change.plan, first, dry_run)
+        return RecordWrite(change.plan, first, dry_run, change.readable)
 
     def _one_value(self, spec: RecordSpec, precondition: Precondition | None = None) -> SetRequest:
         key = SetKey(spec.zone, spec.name, spec.type)
@@ -179,5 +174,6 @@ class RecordService:
 
 def _result(change: SetChange, dry_run: bool) -> RecordWrite:
     if dry_run:
-        return RecordWrite(change.plan, None, True)
-    return RecordWrite(change.plan, change.after_records[0] if change.after_records else None)
+        return RecordWrite(change.plan, None, True, change.readable)
+    record = change.after_records[0] if change.after_records else None
+    return RecordWrite(change.plan, record, readable=change.readable)

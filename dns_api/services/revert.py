@@ -11,7 +11,7 @@ from typing import Any
 from dns_api.domain.policy import Principal
 from dns_api.domain.rdata import ContentError, Value, parse_value
 from dns_api.domain.records import ManagedRecord
-from dns_api.domain.rrsets import Plan, RecordSet, SetKey
+from dns_api.domain.rrsets import Plan, SetKey
 from dns_api.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from dns_api.services.audit import Event
 from dns_api.services.records import RecordService
@@ -64,7 +64,7 @@ class Reverter:
         try:
             current = await self._sets.get_set(principal, key)
         except NotFound:
-            current = RecordSet(key, ())
+            current = self._sets.empty_set(key)
         if value in current.values:
             raise Conflict(f"the value of event {event.id} is there again; not reverted")
         precondition = (

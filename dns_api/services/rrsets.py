@@ -1,9 +1,12 @@
 """Record-set use cases: read sets, and change one or many sets as one plan.
 
-A change holds the locks of every name it touches (sorted, so two changes never wait on each
-other), reads those names once, checks the preconditions (``If-Match``), works out the plan,
-checks every operation of it against the token and the global rules, checks that a CNAME stays
-alone at its name, and hands the plan to the ``PlanRunner``. A dry run stops before the runner.
+A change is first authorized from the request alone (``access.authorize_request``: nothing is
+read yet, so a token learns nothing about sets it may not read, and ``If-Match`` /
+``If-None-Match`` need read access). It then holds the locks of every name it touches (sorted,
+so two changes never wait on each other), reads those names once, checks the preconditions,
+works out the plan, checks every operation of it against the token and the global rules, checks
+that a CNAME stays alone at its name, and hands the plan to the ``PlanRunner``. A dry run stops
+before the runner.
 """
 
 from __future__ import annotations
@@ -23,17 +26,17 @@ from dns_api.domain.policy import Action, Principal, decide
 from dns_api.domain.rdata import Value
 from dns_api.domain.records import ManagedRecord, ZoneRules
 from dns_api.domain.rrsets import (
+    EntityTags,
     Plan,
     RecordSet,
     SetKey,
     ordered,
     plan_delete,
     plan_set,
-    set_etag,
 )
 from dns_api.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from dns_api.providers.base import DnsProvider
-from dns_api.services.access import authorize_write, may_read_set
+from dns_api.services.access import authorize_request, authorize_write, may_read_set
 from dns_api.services.audit import AuditLog
 from dns_api.services.locks import NameLocks
 from dns_api.services.ownership import check_unowned
@@ -49,6 +52,10 @@ class Precondition:
 
     if_match: str | None = None
     if_none_match: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.if_match is not None or self.if_none_match is not None
 
     def check(self, current: RecordSet) -> str | None:
         """Why the precondition fails for ``current``, or ``None``."""
@@ -78,31 +85,34 @@ def _tags(header: str, *, weak: bool) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class SetRequest:
-    """Make the set ``key`` exactly ``values`` (``None``: delete the set)."""
+    """Make the set ``key`` exactly ``values`` (``None``: delete the set).
+
+    ``create_only``: only if the set is empty now (``POST /records``), else ``Conflict``.
+    """
 
     key: SetKey
     values: tuple[Value, ...] | None
     ttl: int | None = None
     precondition: Precondition = Precondition()
+    create_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class SetChange:
-    """One set before and after a change (or a dry run), and the plan that does it."""
+    """One set before and after a change (or a dry run), and the plan that does it.
+
+    ``readable``: whether the token may read the set, and so see what it held before.
+    """
 
     key: SetKey
     before: RecordSet
     after_values: tuple[Value, ...]
     after_ttl: int | None
+    after_etag: str | None
     plan: Plan
+    readable: bool
     # The set's records as stored once the change is made (empty for a dry run).
     after_records: tuple[ManagedRecord, ...] = ()
-
-    @property
-    def after_etag(self) -> str | None:
-        if not self.after_values or self.after_ttl is None:
-            return None
-        return set_etag(self.key, [(v, self.after_ttl) for v in self.after_values])
 
 
 class RecordSetService:
@@ -114,8 +124,10 @@ class RecordSetService:
         rules: ZoneRules,
         locks: NameLocks,
         audit: AuditLog,
+        tags: EntityTags,
     ) -> None:
         self._db = database
+        self._tags = tags
         self._audit = audit
         self._provider = provider
         self._runner = runner
@@ -167,7 +179,9 @@ class RecordSetService:
         for row in records:
             by_key[(row.name, row.type)].append(to_managed(row))
         sets = [
-            RecordSet(SetKey(zone, n, t), tuple(by_key[(n, t)])) for n, t in page if by_key[(n, t)]
+            self._tags.record_set(SetKey(zone, n, t), by_key[(n, t)])
+            for n, t in page
+            if by_key[(n, t)]
         ]
         return sets, (page[-1] if more else None)
 
@@ -181,7 +195,10 @@ class RecordSetService:
         )
         if not rows:
             raise NotFound(f"No {key.label()} records")
-        return RecordSet(key, tuple(to_managed(r) for r in rows))
+        return self._tags.record_set(key, (to_managed(r) for r in rows))
+
+    def empty_set(self, key: SetKey) -> RecordSet:
+        return self._tags.record_set(key, ())
 
     async def change(
         self, principal: Principal, requests: Sequence[SetRequest], *, dry_run: bool = False
@@ -199,6 +216,7 @@ class RecordSetService:
             raise Conflict("A change covers one zone; send one change per zone")
         for request in requests:
             self._check_zone(request.key.zone)
+            self._authorize_request(principal, request)
         names_touched = {(r.key.zone, r.key.name) for r in requests}
         async with self._locks.hold_all(names_touched):
             at_names = await self._records_at(names_touched)
@@ -221,10 +239,15 @@ class RecordSetService:
     ) -> SetChange:
         key = request.key
         current = [r for r in at_names[(key.zone, key.name)] if r.type == key.type]
-        before = RecordSet(key, tuple(current))
+        before = self._tags.record_set(key, current)
         problem = request.precondition.check(before)
         if problem is not None:
             raise PreconditionFailed(f"{key.label()}: {problem}")
+        if request.create_only and current:
+            raise Conflict(
+                f"{key.type} record {key.fqdn} already exists; change it with PATCH "
+                "/records/<id>, or add values with PUT /zones/<zone>/rrsets/<name>/<type>"
+            )
         values: tuple[Value, ...] = ()
         ttl: int | None = None
         if request.values is None:
@@ -236,7 +259,26 @@ class RecordSetService:
             plan = plan_set(key, current, request.values, ttl)
             values = ordered(request.values)
         self._authorize(principal, key, plan, deleting=request.values is None)
-        return SetChange(key, before, values, ttl, plan)
+        after_etag = self._tags.of(key, [(v, ttl) for v in values]) if ttl else None
+        readable = may_read_set(principal, key.zone, key.name, key.type)
+        return SetChange(key, before, values, ttl, after_etag, plan, readable)
+
+    def _authorize_request(self, principal: Principal, request: SetRequest) -> None:
+        """What the request asks, before anything is read (see the module docstring)."""
+        key = request.key
+        if request.values is None:
+            actions: tuple[Action, ...] = (Action.DELETE,)
+        elif request.create_only:
+            actions = (Action.CREATE,)
+        else:
+            actions = (Action.CREATE, Action.UPDATE)
+        authorize_request(self._rules, principal, actions, key.zone, key.name, key.type)
+        if request.precondition.given and not may_read_set(principal, key.zone, key.name, key.type):
+            raise PermissionDenied(
+                f"If-Match and If-None-Match need read access to {key.label()} (an ETag tells "
+                "whether the set changed)",
+                target={"zone": key.zone, "name": key.name, "type": key.type, "action": "read"},
+            )
 
     def _authorize(self, principal: Principal, key: SetKey, plan: Plan, *, deleting: bool) -> None:
         needed = {Action.CREATE for _ in plan.creates} | {Action.UPDATE for _ in plan.updates}

@@ -12,8 +12,8 @@ from dns_api.domain.records import ManagedRecord
 from dns_api.domain.rrsets import (
     Create,
     Delete,
+    EntityTags,
     Plan,
-    RecordSet,
     SetKey,
     Update,
     must_delete_first,
@@ -108,15 +108,23 @@ def test_plan_delete_and_the_type_change_order() -> None:
 
 
 def test_the_etag_follows_the_content_only() -> None:
-    one = RecordSet(KEY, (record(1, "192.0.2.1"), record(2, "192.0.2.2")))
-    same = RecordSet(KEY, (record(7, "192.0.2.2"), record(9, "192.0.2.1")))
-    other_ttl = RecordSet(KEY, (record(1, "192.0.2.1", 60), record(2, "192.0.2.2", 60)))
+    tags = EntityTags.from_secret("one secret")
+    one = tags.record_set(KEY, (record(1, "192.0.2.1"), record(2, "192.0.2.2")))
+    same = tags.record_set(KEY, (record(7, "192.0.2.2"), record(9, "192.0.2.1")))
+    other_ttl = tags.record_set(KEY, (record(1, "192.0.2.1", 60), record(2, "192.0.2.2", 60)))
     assert one.etag == same.etag
     assert one.etag != other_ttl.etag
-    assert RecordSet(KEY, ()).etag is None
+    assert tags.record_set(KEY, ()).etag is None
     assert one.etag is not None
     assert one.etag.startswith('"')
     assert one.etag.endswith('"')
+
+
+def test_the_etag_is_keyed() -> None:
+    records = (record(1, "192.0.2.1"),)
+    first = EntityTags.from_secret("one secret").record_set(KEY, records).etag
+    second = EntityTags.from_secret("another secret").record_set(KEY, records).etag
+    assert first != second
 
 
 ADDRESSES = st.sampled_from([f"192.0.2.{i}" for i in range(1, 9)])

@@ -57,7 +57,7 @@ def page_from(number: str | None, size: str | None) -> Page:
 def write_reply(write: RecordWrite) -> JSONResponse:
     """The record a write leaves, or for a dry run the changes it would make."""
     if write.dry_run or write.record is None:
-        return reply(plan_reply(write.plan, dry_run=write.dry_run))
+        return reply(plan_reply(write.plan, dry_run=write.dry_run, show_before=write.readable))
     return reply(record_json(write.record))
 
 
