@@ -75,7 +75,8 @@ class AuthenticationFailed(DnsApiError):
 
 
 class PermissionDenied(DnsApiError):
-    """``target``: the zone, name and type that were refused (for the audit trail)."""
+    """``target``: the zone, name and type of a refused record write (for the audit trail);
+    empty for other refusals (minting, admin-only endpoints)."""
 
     status = 403
     code = "forbidden"
@@ -84,7 +85,6 @@ class PermissionDenied(DnsApiError):
     def __init__(self, detail: str | None = None, *, target: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.target = target or {}
-        self.audited = False
 
 
 class NotFound(DnsApiError):
@@ -119,14 +119,21 @@ class StorageUnavailable(DnsApiError):
 
 
 class ValidationFailed(DnsApiError):
-    """Input broke one or more rules; ``problems`` lists every one of them."""
+    """Input broke one or more rules; ``problems`` lists every one of them.
+
+    ``refused`` holds the targets (zone, name, type) among them that a global rule forbids (the
+    deny list): reported with the other problems, and audited like every refused write.
+    """
 
     status = 422
     code = "invalid"
     title = "Invalid input"
 
-    def __init__(self, problems: list[FieldProblem]) -> None:
+    def __init__(
+        self, problems: list[FieldProblem], *, refused: tuple[dict[str, str], ...] = ()
+    ) -> None:
         self.problems = problems
+        self.refused = refused
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
 
 

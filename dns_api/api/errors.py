@@ -1,8 +1,13 @@
-"""The one place where errors become HTTP replies.
+"""The one place where errors become HTTP replies, and where refused writes are audited.
 
 Every reply uses the original envelope ``{"errors": [...], "meta": {"status": N}}``; each error
 has a ``title``, a ``detail``, a stable ``code`` and, where a field is to blame, a ``source``.
 Nothing a client sends can produce a traceback in a reply.
+
+Every refused record write ends here, whichever layer refused it: a ``PermissionDenied`` with a
+target (a grant or a global rule said no) or a ``ValidationFailed`` holding refusals (a denied
+name, reported with the other problems of the input). Each is recorded as a ``record:denied``
+event before the reply goes out; if the database cannot take it, the refusal is logged instead.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dns_api.errors import (
     DnsApiError,
     FieldProblem,
     PermissionDenied,
+    StorageUnavailable,
     TooManyFailures,
     UpstreamError,
     UpstreamRateLimited,
@@ -76,8 +82,30 @@ def _headers(exc: DnsApiError, request: Request) -> dict[str, str] | None:
     return None
 
 
+def refused_targets(exc: DnsApiError) -> tuple[dict[str, str], ...]:
+    """The record writes ``exc`` refused (empty when it is not a refused record write)."""
+    if isinstance(exc, ValidationFailed):
+        return exc.refused
+    if isinstance(exc, PermissionDenied) and exc.target:
+        return (exc.target,)
+    return ()
+
+
+async def audit_refusal(request: Request, exc: DnsApiError) -> None:
+    """Record the refused writes of ``exc`` for the caller of ``request``, if any."""
+    targets = refused_targets(exc)
+    principal = getattr(request.state, "principal", None)
+    if not targets or principal is None:
+        return
+    try:
+        await request.app.state.services.audit.refused(principal, targets, exc.detail)
+    except StorageUnavailable as failure:
+        log.error("refused write not audited (%s): %s", failure.detail, exc.detail)
+
+
 async def handle_dns_api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DnsApiError)
+    await audit_refusal(request, exc)
     if isinstance(exc, AuthenticationFailed | TooManyFailures):
         count_auth_failure(request.app, exc)
     if isinstance(exc, UpstreamError):

@@ -122,13 +122,26 @@ class Problems:
     def __init__(self, fields: FieldNames) -> None:
         self.fields = fields
         self.items: list[FieldProblem] = []
+        self.refused: list[dict[str, str]] = []  # targets a global rule forbids (audited)
 
     def add(self, field: str, message: str) -> None:
         self.items.append(FieldProblem(field, message, self.fields.location))
 
+    def refuse(self, field: str, message: str, target: dict[str, str]) -> None:
+        """A problem that is a refused write (the deny list): reported, and audited."""
+        self.add(field, message)
+        self.refused.append(target)
+
+    def absorb(self, other: Problems) -> None:
+        self.items.extend(other.items)
+        self.refused.extend(other.refused)
+
+    def error(self) -> ValidationFailed:
+        return ValidationFailed(self.items, refused=tuple(self.refused))
+
     def raise_if_any(self) -> None:
         if self.items:
-            raise ValidationFailed(self.items)
+            raise self.error()
 
 
 def parse_type(raw: str) -> str | None:
@@ -148,7 +161,7 @@ def validate_key(
     problems = Problems(fields or FieldNames())
     key = check_key(rules, problems, type, zone, name)
     if key is None:
-        raise ValidationFailed(problems.items)
+        raise problems.error()
     return key
 
 
@@ -170,7 +183,7 @@ def validate_record(
     value = check_value(problems, record_type, content, priority)
     ttl_ok = check_ttl(rules, problems, ttl)
     if key is None or value is None or not ttl_ok:
-        raise ValidationFailed(problems.items)
+        raise problems.error()
     return RecordSpec(zone=key[1], name=key[2], type=key[0], value=value, ttl=ttl)
 
 
@@ -181,7 +194,7 @@ def validate_content(
     problems = Problems(fields or FieldNames())
     value = check_value(problems, record_type, content, priority)
     if value is None:
-        raise ValidationFailed(problems.items)
+        raise problems.error()
     return value
 
 
@@ -197,7 +210,7 @@ def check_key(
     zone_name = parse_zone(zone, rules)
     if zone_name is None:
         problems.add(fields.zone, "is not a zone managed by this service (see GET /zones)")
-    relative = _check_name(rules, problems, zone_name or "", name)
+    relative = _check_name(rules, problems, zone_name or "", name, record_type)
     if relative == "" and record_type == "CNAME":
         problems.add(fields.name, "cannot be the zone apex for a CNAME record (use ALIAS)")
     if record_type is None or zone_name is None or relative is None:
@@ -207,7 +220,9 @@ def check_key(
     return record_type, zone_name, relative
 
 
-def _check_name(rules: ZoneRules, problems: Problems, zone: str, raw: str) -> str | None:
+def _check_name(
+    rules: ZoneRules, problems: Problems, zone: str, raw: str, record_type: str | None
+) -> str | None:
     field = problems.fields.name
     try:
         name = names.relative_name(raw, zone)
@@ -223,9 +238,12 @@ def _check_name(rules: ZoneRules, problems: Problems, zone: str, raw: str) -> st
         problems.add(field, f"belongs to the zone {inner}: use that zone")
         return None
     if rules.is_denied(name):
-        problems.add(
-            field, "is on the deny list of this service (or a wildcard that would answer for it)"
-        )
+        message = "is on the deny list of this service (or a wildcard that would answer for it)"
+        if zone:
+            target = {"zone": zone, "name": name, "type": record_type or "", "action": "write"}
+            problems.refuse(field, message, target)
+        else:
+            problems.add(field, message)
         return None
     return name
 

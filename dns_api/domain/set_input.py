@@ -37,7 +37,7 @@ def check_set_key(
 ) -> SetKey | None:
     key_problems = Problems(fields.key_fields())
     key = check_key(rules, key_problems, type, zone, name)
-    problems.items.extend(key_problems.items)
+    problems.absorb(key_problems)
     return SetKey(key[1], key[2], key[0]) if key else None
 
 

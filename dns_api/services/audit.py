@@ -7,8 +7,8 @@ each request: user, token, source address, request id) or, outside a request, fr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +21,6 @@ from dns_api.db.database import Database
 from dns_api.db.models import AuditRow
 from dns_api.domain.policy import Principal
 from dns_api.domain.rdata import Value
-from dns_api.errors import PermissionDenied
 from dns_api.services.clock import utc_now
 
 OK, DENIED, PARTIAL = "ok", "denied", "partial"
@@ -100,19 +99,22 @@ def add(
     detail: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one event inside the caller's transaction."""
+    """Append one event inside the caller's transaction.
+
+    Text that does not fit its column is cut to fit: an event is never lost (and a write never
+    fails) because a caller-influenced field was long."""
     session.add(
         AuditRow(
             at=at or utc_now(),
-            actor=actor.user,
+            actor=_fit("actor", actor.user),
             token_id=actor.token_id,
-            source=actor.source,
-            request_id=actor.request_id,
+            source=_fit("source", actor.source),
+            request_id=_fit("request_id", actor.request_id),
             action=action,
             outcome=outcome,
-            zone=zone,
-            name=name,
-            type=type,
+            zone=_fit("zone", zone),
+            name=_fit("name", name),
+            type=_fit("type", type),
             record_id=record_id,
             dnsimple_record_id=dnsimple_record_id,
             before=before,
@@ -120,6 +122,13 @@ def add(
             detail=detail,
         )
     )
+
+
+def _fit(column: str, value: str | None) -> str | None:
+    width: int | None = getattr(AuditRow.__table__.c[column].type, "length", None)
+    if value is None or width is None or len(value) <= width:
+        return value
+    return value[: width - 1] + "\u2026"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,33 +146,25 @@ class AuditLog:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    @asynccontextmanager
-    async def denials(self, principal: Principal) -> AsyncIterator[None]:
-        """Record a ``PermissionDenied`` raised inside, then let it go on."""
-        try:
-            yield
-        except PermissionDenied as exc:
-            await self.denied(principal, exc)
-            raise
-
-    async def denied(self, principal: Principal, exc: PermissionDenied) -> None:
-        """Record a refused write (its own transaction: nothing else happened)."""
-        if exc.audited:
-            return
-        exc.audited = True
-        target, actor = exc.target, current_actor(principal.user)
+    async def refused(
+        self, principal: Principal, targets: Sequence[Mapping[str, str]], detail: str
+    ) -> None:
+        """Record a refused record write, one event per target (its own transaction: nothing
+        else happened)."""
+        actor = current_actor(principal.user)
 
         def write(session: Session) -> None:
-            add(
-                session,
-                "record:denied",
-                actor=actor,
-                outcome=DENIED,
-                zone=target.get("zone"),
-                name=target.get("name"),
-                type=target.get("type"),
-                detail=exc.detail,
-            )
+            for target in targets:
+                add(
+                    session,
+                    "record:denied",
+                    actor=actor,
+                    outcome=DENIED,
+                    zone=target.get("zone"),
+                    name=target.get("name"),
+                    type=target.get("type") or None,
+                    detail=detail,
+                )
 
         await self._db.run(write)
 

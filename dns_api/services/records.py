@@ -111,10 +111,9 @@ class RecordService:
     ) -> RecordWrite:
         """Give the record ``record_id`` a new value (already validated for its type)."""
         record = await self.get_record(principal, record_id)
-        async with self._audit.denials(principal):
-            authorize_write(
-                self._rules, principal, Action.UPDATE, record.zone, record.name, record.type
-            )
+        authorize_write(
+            self._rules, principal, Action.UPDATE, record.zone, record.name, record.type
+        )
         async with self._locks.hold((record.zone, record.name)):
             record = await self._load(record_id)
             new_ttl = ttl or record.ttl
@@ -136,10 +135,9 @@ class RecordService:
     ) -> RecordWrite:
         """Delete the record ``record_id`` at DNSimple and here."""
         record = await self.get_record(principal, record_id)
-        async with self._audit.denials(principal):
-            authorize_write(
-                self._rules, principal, Action.DELETE, record.zone, record.name, record.type
-            )
+        authorize_write(
+            self._rules, principal, Action.DELETE, record.zone, record.name, record.type
+        )
         async with self._locks.hold((record.zone, record.name)):
             record = await self._load(record_id)
             plan = Plan(deletes=(Delete(record),))
@@ -151,8 +149,6 @@ class RecordService:
         self, principal: Principal, zone: str, name: str, type: str, *, dry_run: bool = False
     ) -> RecordWrite:
         """Delete every ``type`` record at ``name`` in ``zone``."""
-        async with self._audit.denials(principal):
-            authorize_write(self._rules, principal, Action.DELETE, zone, name, type)
         request = SetRequest(SetKey(zone, name, type), None)
         try:
             change = (await self._sets.change(principal, [request], dry_run=dry_run))[0]

@@ -204,12 +204,6 @@ class RecordSetService:
         self, principal: Principal, requests: Sequence[SetRequest], *, dry_run: bool = False
     ) -> list[SetChange]:
         """Apply every request as one plan (or work it out only, for a dry run)."""
-        async with self._audit.denials(principal):
-            return await self._change(principal, requests, dry_run=dry_run)
-
-    async def _change(
-        self, principal: Principal, requests: Sequence[SetRequest], *, dry_run: bool
-    ) -> list[SetChange]:
         if len({r.key for r in requests}) != len(requests):
             raise Conflict("A change lists the same record set twice")
         if len({r.key.zone for r in requests}) > 1:

@@ -150,7 +150,7 @@ async def put_set(
     values = check_values(problems, key, body.records, SetFields(name_location="body"))
     ttl_ok = check_set_ttl(services.rules, problems, body.ttl, SetFields(name_location="body"))
     if key is None or values is None or not ttl_ok:
-        raise ValidationFailed(problems.items)
+        raise problems.error()
     precondition = Precondition(if_match=if_match, if_none_match=if_none_match)
     request_ = SetRequest(key, values, body.ttl, precondition)
     [change] = await services.record_sets.change(principal, [request_], dry_run=dry_run)
@@ -252,7 +252,7 @@ def _path_key(rules: ZoneRules, zone: str, name: str, type: str) -> SetKey:
     problems = Problems(PATH.key_fields())
     key = check_set_key(rules, problems, zone, name, type, PATH)
     if key is None:
-        raise ValidationFailed(problems.items)
+        raise problems.error()
     return key
 
 
