@@ -54,7 +54,7 @@ def create_app(
     app.state.services = services
     app.state.source_of = SourceResolver(settings.trusted_proxies)
     install_error_handlers(app)
-    install_idempotency(app, services.database)
+    install_idempotency(app, services.database, max_keys=settings.idempotency_max_keys)
     install_metrics(app, metrics)  # /metrics, and counts every request
     install_request_log(app)  # last: the outermost, so every reply gets X-Request-ID
     for module in (health, identity, records, audit, zones, tokens, admin):

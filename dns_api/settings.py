@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     log_format: Literal["auto", "json", "text"] = "auto"  # auto: text on a terminal, else JSON
     metrics_token: SecretStr | None = None  # when set, GET /metrics needs it as a bearer token
+    # Idempotency-Key answers one token may have stored at a time (24 h each).
+    idempotency_max_keys: int = Field(default=1000, ge=1, le=1_000_000)
 
     @field_validator(
         "valid_users",

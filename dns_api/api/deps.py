@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
+from dns_api.api.authentication import authenticate, source_address
 from dns_api.domain.policy import Principal
 from dns_api.errors import FieldProblem, ValidationFailed
 from dns_api.services.audit import act_as
@@ -29,22 +30,14 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def source_address(request: Request) -> str | None:
-    """Where the request came from (X-Forwarded-For only behind TRUSTED_PROXIES)."""
-    source: str | None = request.app.state.source_of(request)
-    return source
-
-
 async def current_principal(
     request: Request,
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    token = credentials.credentials if credentials else None
-    source = source_address(request)
-    principal = await services.authenticator.authenticate(token, source)
-    request.state.principal = principal  # for the log line of a denial
-    act_as(principal, source, request_id_of(request))  # who the audit trail names
+    """The authenticated caller (``_credentials`` only documents the scheme in OpenAPI)."""
+    principal = await authenticate(request)
+    request.state.principal = principal  # for the log line of a denial, and its audit
+    act_as(principal, source_address(request), request_id_of(request))  # who the audit names
     return principal
 
 

@@ -5,9 +5,12 @@ A pure ASGI middleware (``install_idempotency``). Only POST, PUT, PATCH and DELE
 that carry the header and an Authorization header are touched; everything else passes straight
 through, without a database access or a buffered body.
 
-The key is claimed (``dns_api.db.idempotency.claim``, one short transaction) under the caller's
-scope: the SHA-256 of the Authorization header, so keys of different callers never meet and no
-secret is stored. Then:
+The caller is authenticated first (``api.authentication``, shared with the routes): a caller the
+routes would refuse (unknown, revoked, rotated, expired, outside its networks, throttled) gets
+that refusal, never a stored answer. The key is then claimed (``dns_api.db.idempotency.claim``,
+one short transaction) under the caller's scope: the SHA-256 of the Authorization header, so
+keys of different callers never meet and no secret is stored. A caller holds at most
+``IDEMPOTENCY_MAX_KEYS`` live keys; a new key past that is 429 with ``Retry-After``. Then:
 
 - a new key, or one older than 24 h: the app runs. A 2xx answer is stored, before the client
   sees it, and replayed to later retries; any other answer is forgotten, so a corrected retry
@@ -16,8 +19,8 @@ secret is stored. Then:
   answer (status, body, Content-Type, ETag) with ``Idempotent-Replayed: true``, without running
   the app;
 - the same key for another request: 422;
-- the same key, still running: 409 with ``Retry-After``, unless it has run for over 60 s: then
-  its process is taken to be gone and this request takes over.
+- the same key, still running: 409 with ``Retry-After``, unless it has run for over
+  ``STALE_AFTER`` (5 minutes): then its process is taken to be gone and this request takes over.
 
 A database failure while claiming is a 503 and nothing runs; while storing the answer it is
 logged and the answer still goes out (the row stays in progress, so retries wait, then take
@@ -35,16 +38,18 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dns_api.api.authentication import authenticate
 from dns_api.api.deps import MAX_BODY_BYTES
 from dns_api.api.envelope import error_item, error_reply
 from dns_api.api.errors import source_of
 from dns_api.db import idempotency as keys_db
 from dns_api.db.database import Database
 from dns_api.db.idempotency import Claim, KeyedRequest, Verdict
-from dns_api.errors import FieldProblem, StorageUnavailable, ValidationFailed
+from dns_api.errors import DnsApiError, FieldProblem, StorageUnavailable, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +141,11 @@ def replay(status_code: int, stored: str) -> Response:
     return Response(answer["body"], status_code=status_code, headers=headers)
 
 
-def _header_error(status: int, title: str, detail: str, code: str) -> Response:
+def _header_error(
+    status: int, title: str, detail: str, code: str, retry_after: int | None = None
+) -> Response:
     item = error_item(title=title, detail=detail, code=code, source={"header": HEADER})
-    headers = {"Retry-After": "1"} if status == 409 else None
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
     return error_reply(status, [item], headers)
 
 
@@ -154,8 +161,14 @@ def reply_to(claim: Claim) -> Response:
     if claim.verdict is Verdict.REUSED:
         detail = f"this {HEADER} was already used for a different request"
         return _header_error(422, "Invalid input", detail, "invalid")
+    if claim.verdict is Verdict.TOO_MANY:
+        detail = (
+            f"this token holds as many {HEADER} answers as it may (IDEMPOTENCY_MAX_KEYS); "
+            "each is kept 24 hours"
+        )
+        return _header_error(429, "Too many keys", detail, "too_many_keys", claim.retry_after)
     detail = f"a request with this {HEADER} is still in progress; retry later"
-    return _header_error(409, "Conflict", detail, "conflict")
+    return _header_error(409, "Conflict", detail, "conflict", retry_after=1)
 
 
 def body_too_big() -> Response:
@@ -183,11 +196,13 @@ class IdempotencyMiddleware:
         app: ASGIApp,
         database: Database,
         *,
+        max_keys: int,
         clock: Callable[[], datetime] = _now,
         cleanup_every: int = CLEANUP_EVERY,
     ) -> None:
         self.app = app
         self.database = database
+        self.max_keys = max_keys
         self.clock = clock
         self.cleanup_every = cleanup_every
         self._claims = 0
@@ -207,6 +222,11 @@ class IdempotencyMiddleware:
             return
         if len(keys) != 1 or not valid_key(keys[0]):
             await bad_key()(scope, receive, send)
+            return
+        try:
+            await authenticate(Request(scope))
+        except DnsApiError:
+            await self.app(scope, receive, send)  # the routes answer the refusal kept for them
             return
         try:
             await self._keyed(scope, receive, send, _sha256(authorization), keys[0])
@@ -237,7 +257,9 @@ class IdempotencyMiddleware:
         clean = self._claims % self.cleanup_every == 0
         now = self.clock()
         return await self.database.run(
-            lambda session: keys_db.claim(session, request, now, clean=clean)
+            lambda session: keys_db.claim(
+                session, request, now, clean=clean, max_keys=self.max_keys
+            )
         )
 
     async def _run(self, lease: keys_db.Lease, scope: Scope, receive: Receive, send: Send) -> None:
@@ -275,6 +297,6 @@ class IdempotencyMiddleware:
             log.warning("%s %s: %s: %s", scope["method"], scope["path"], HEADER, error.detail)
 
 
-def install_idempotency(app: Starlette, database: Database) -> None:
+def install_idempotency(app: Starlette, database: Database, *, max_keys: int) -> None:
     """Make writes sent with an ``Idempotency-Key`` safe to retry. Call before the app starts."""
-    app.add_middleware(IdempotencyMiddleware, database=database)
+    app.add_middleware(IdempotencyMiddleware, database=database, max_keys=max_keys)

@@ -48,6 +48,7 @@ class Verdict(Enum):
     REPLAY = "replay"
     REUSED = "reused"
     BUSY = "busy"
+    TOO_MANY = "too_many"  # the caller holds as many live keys as it may
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class Claim:
     lease: Lease | None = None
     status_code: int | None = None
     stored: str | None = None
+    retry_after: int | None = None  # TOO_MANY: seconds until the oldest key expires
 
 
 def _rows_changed(session: Session, statement: Executable) -> int:
@@ -155,10 +157,38 @@ def verdict_on(found: Any, fingerprint: str, now: datetime) -> Verdict:
     return Verdict.RUN  # in progress for too long: its process is gone
 
 
-def claim(session: Session, request: KeyedRequest, now: datetime, *, clean: bool) -> Claim:
-    """Claim ``request``'s key in one transaction, or say why not."""
+def oldest_live_keys(session: Session, scope: str, now: datetime, limit: int) -> list[datetime]:
+    """When the oldest ``limit`` live keys of ``scope`` were created (at most ``limit``)."""
+    query = (
+        select(KEYS.c.created_at)
+        .where(KEYS.c.scope == scope, KEYS.c.created_at > now - KEEP_FOR)
+        .order_by(KEYS.c.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def _over_limit(session: Session, request: KeyedRequest, now: datetime, limit: int) -> Claim | None:
+    """A refusal when a new key would take the caller past ``limit`` live keys."""
+    if find(session, request.scope, request.key) is not None:
+        return None  # not a new key: its row decides
+    held = oldest_live_keys(session, request.scope, now, limit)
+    if len(held) < limit:
+        return None
+    expires_in = (held[0] + KEEP_FOR - now).total_seconds()
+    return Claim(Verdict.TOO_MANY, retry_after=max(1, int(expires_in) + 1))
+
+
+def claim(
+    session: Session, request: KeyedRequest, now: datetime, *, clean: bool, max_keys: int
+) -> Claim:
+    """Claim ``request``'s key in one transaction, or say why not (a new key past
+    ``max_keys`` live keys of the caller is ``TOO_MANY``)."""
     if clean:
         delete_expired(session, now - KEEP_FOR)
+    refusal = _over_limit(session, request, now, max_keys)
+    if refusal is not None:
+        return refusal
     lease = insert(session, request.scope, request.key, request.fingerprint, now)
     if lease is not None:
         return Claim(Verdict.RUN, lease)

@@ -17,13 +17,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from dns_api.api.idempotency import IdempotencyMiddleware, fingerprint, install_idempotency
+from dns_api.api.idempotency import IdempotencyMiddleware, fingerprint
 from dns_api.app import create_app
 from dns_api.db import urls
 from dns_api.db.database import Database
 from dns_api.db.idempotency import DONE, IN_PROGRESS, KEYS, STALE_AFTER, KeyedRequest, claim
 from dns_api.emulator import RunningEmulator
 from dns_api.settings import Settings
+from tests.conftest import PEER
 
 Auth = Callable[..., dict[str, str]]
 
@@ -39,11 +40,10 @@ BAD_KEY = {
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    """The app with the middleware (installed here until ``create_app`` does it itself)."""
+    """The app, with the middleware ``create_app`` installs."""
     app = create_app(settings)
-    if not any(m.cls is IdempotencyMiddleware for m in app.user_middleware):
-        install_idempotency(app, app.state.services.database)
-    with TestClient(app) as test_client:
+    assert any(m.cls is IdempotencyMiddleware for m in app.user_middleware)
+    with TestClient(app, client=PEER) as test_client:
         yield test_client
 
 
@@ -363,10 +363,11 @@ def test_expired_keys_of_every_caller_are_deleted_now_and_then(settings: Setting
 
     database.transaction(seed)
     request = KeyedRequest(scope="c", key="new", fingerprint="f")
-    database.transaction(lambda s: claim(s, request, now, clean=False))
+    database.transaction(lambda s: claim(s, request, now, clean=False, max_keys=10))
     rows = database.transaction(lambda s: s.execute(select(KEYS.c.scope)).scalars().all())
     assert sorted(rows) == ["a", "b", "c"]
-    database.transaction(lambda s: claim(s, KeyedRequest("c", "other", "f"), now, clean=True))
+    other = KeyedRequest("c", "other", "f")
+    database.transaction(lambda s: claim(s, other, now, clean=True, max_keys=10))
     rows = database.transaction(lambda s: s.execute(select(KEYS.c.scope)).scalars().all())
     assert sorted(rows) == ["a", "c", "c"]
     database.dispose()
