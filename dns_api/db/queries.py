@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import ColumnElement, Connection, Row, select
 from sqlalchemy.orm import Session
 
 from dns_api.db.models import RecordRow
@@ -38,11 +38,21 @@ def records_at_name(connection: Connection, zone: str, name: str) -> Sequence[Ro
     return connection.execute(query.order_by(RECORDS.c.type, RECORDS.c.id)).all()
 
 
+SUBJECT = (RECORDS.c.zone, RECORDS.c.name, RECORDS.c.type)  # what grants are about
+
+
 def set_keys(
-    connection: Connection, zone: str, *, name: str | None = None, type: str | None = None
+    connection: Connection,
+    zone: str,
+    *,
+    name: str | None = None,
+    type: str | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Sequence[Any]:
     """The distinct (name, type) of ``zone``'s records, in name then type order."""
     query = select(RECORDS.c.name, RECORDS.c.type).where(RECORDS.c.zone == zone).distinct()
+    if where is not None:
+        query = query.where(where)
     if name is not None:
         query = query.where(RECORDS.c.name == name)
     if type is not None:
@@ -61,5 +71,11 @@ def records_page(connection: Connection, *, offset: int, limit: int) -> Sequence
     return connection.execute(query).all()
 
 
-def records_newest_first(connection: Connection) -> Sequence[Row[Any]]:
-    return connection.execute(_ALL.order_by(RECORDS.c.id.desc())).all()
+def records_newest_first(
+    connection: Connection, where: ColumnElement[bool], *, before_id: int | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Up to ``limit`` records matching ``where``, newest first, older than ``before_id``."""
+    query = _ALL.where(where)
+    if before_id is not None:
+        query = query.where(RECORDS.c.id < before_id)
+    return connection.execute(query.order_by(RECORDS.c.id.desc()).limit(limit)).all()

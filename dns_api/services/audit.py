@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from dns_api.db import visibility
 from dns_api.db.database import Database
 from dns_api.db.models import AuditRow
-from dns_api.domain.policy import Principal
+from dns_api.domain.policy import Grant, Principal
 from dns_api.domain.rdata import Value
 from dns_api.services.clock import utc_now
 
@@ -131,6 +132,10 @@ def _fit(column: str, value: str | None) -> str | None:
     return value[: width - 1] + "\u2026"
 
 
+_EVENTS = AuditRow.__table__
+_SUBJECT_COLUMNS = (_EVENTS.c.zone, _EVENTS.c.name, _EVENTS.c.type)
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     zone: str | None = None
@@ -169,12 +174,25 @@ class AuditLog:
         await self._db.run(write)
 
     async def search(
-        self, filters: Filters, *, before_id: int | None = None, limit: int = 100
+        self,
+        filters: Filters,
+        *,
+        before_id: int | None = None,
+        limit: int = 100,
+        readable_by: tuple[Grant, ...] | None = None,
     ) -> list[Event]:
-        """Events matching ``filters``, newest first, older than ``before_id`` (the cursor)."""
+        """Events matching ``filters``, newest first, older than ``before_id`` (the cursor).
+
+        ``readable_by``: only record events these grants may read (filtered by the database;
+        see ``db.visibility``), for a caller who is not an admin."""
 
         def load(session: Session) -> list[Event]:
             query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+            if readable_by is not None:
+                query = query.where(
+                    AuditRow.action.startswith("record:"),
+                    visibility.readable(readable_by, *_SUBJECT_COLUMNS),
+                )
             for column, value in (
                 (AuditRow.zone, filters.zone),
                 (AuditRow.name, filters.name),

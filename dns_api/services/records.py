@@ -8,8 +8,9 @@ database. Upsert and delete by name are record-set changes of one value.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
-from dns_api.db import queries
+from dns_api.db import queries, visibility
 from dns_api.db.database import Database
 from dns_api.domain.policy import Action, Principal, reads_everything
 from dns_api.domain.rdata import Value
@@ -22,6 +23,8 @@ from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
 from dns_api.services.records_view import to_managed
 from dns_api.services.rrsets import Precondition, RecordSetService, SetChange, SetRequest
+
+LIST_CHUNK = 500  # rows read at a time when the database filter may hold a few rows more
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +75,27 @@ class RecordService:
                     for row in queries.records_page(connection, offset=page.offset, limit=page.size)
                 ]
             )
-        rows = await self._db.read(
-            lambda connection: [to_managed(row) for row in queries.records_newest_first(connection)]
-        )
-        readable = [r for r in rows if may_read(principal, r)]
-        return readable[page.offset : page.offset + page.size]
+        # The database filters by the grants (db.visibility); each row is then checked exactly.
+        where = visibility.readable(principal.grants, *queries.SUBJECT)
+        shown: list[ManagedRecord] = []
+        skipped, before_id = 0, None
+        while len(shown) < page.size:
+            rows = await self._db.read(
+                partial(
+                    queries.records_newest_first, where=where, before_id=before_id, limit=LIST_CHUNK
+                )
+            )
+            for record in (to_managed(row) for row in rows):
+                if not may_read(principal, record):
+                    continue
+                if skipped < page.offset:
+                    skipped += 1
+                elif len(shown) < page.size:
+                    shown.append(record)
+            if len(rows) < LIST_CHUNK:
+                break
+            before_id = rows[-1].id
+        return shown
 
     async def get_record(self, principal: Principal, record_id: int) -> ManagedRecord:
         """One record by dns-api id; ``NotFound`` also when the caller may not read it."""

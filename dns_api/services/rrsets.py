@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
-from dns_api.db import queries
+from dns_api.db import queries, visibility
 from dns_api.db.database import Database
 from dns_api.domain import names
 from dns_api.domain.patterns import ANY
-from dns_api.domain.policy import Action, Principal, decide
+from dns_api.domain.policy import Action, Principal, decide, reads_everything
 from dns_api.domain.rdata import Value
 from dns_api.domain.records import ManagedRecord, ZoneRules
 from dns_api.domain.rrsets import (
@@ -157,8 +157,11 @@ class RecordSetService:
     ) -> tuple[list[RecordSet], tuple[str, str] | None]:
         """A page of the sets ``principal`` may read, in (name, type) order, and the next cursor."""
         self._check_zone(zone)
+        where = None
+        if not reads_everything(principal):
+            where = visibility.readable(principal.grants, *queries.SUBJECT)
         rows = await self._db.read(
-            lambda connection: queries.set_keys(connection, zone, name=name, type=type)
+            lambda connection: queries.set_keys(connection, zone, name=name, type=type, where=where)
         )
         # Ordered here, not by the database: its collation may not be code-point order, and
         # the cursor compares in code-point order.

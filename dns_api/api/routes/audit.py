@@ -1,8 +1,9 @@
 """The audit trail: ``GET /audit``, ``GET /records/<id>/history``, ``POST /audit/<id>/revert``.
 
 Admins see every event. Any other token sees only the record events of the record sets it may
-read: never token events, never events without a zone. That filter runs on the events a query
-returns, so a page keeps fetching until it holds ``limit`` visible events or the trail ends.
+read: never token events, never events without a zone. The database filters by the token's
+grants (``db.visibility``); each event is then checked exactly, and a page keeps fetching until
+it holds ``limit`` visible events or the trail ends.
 
 A revert undoes one record event through the normal write path (so the revert is itself
 recorded), and only while the record still is as the event left it; else ``409 conflict``.
@@ -49,8 +50,11 @@ async def visible_page(
     """Up to ``limit`` visible events older than ``before_id``, and the next cursor."""
     found: list[Event] = []
     cursor = before_id
+    readable_by = None if is_admin(principal) else principal.grants
     while len(found) <= limit:
-        batch = await services.audit.search(filters, before_id=cursor, limit=limit + 1)
+        batch = await services.audit.search(
+            filters, before_id=cursor, limit=limit + 1, readable_by=readable_by
+        )
         found.extend(e for e in batch if visible(principal, e))
         if len(batch) <= limit:
             break
