@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,11 @@ from dns_api.db.models import Base
 from dns_api.emulator import EmulatorState, RunningEmulator, start_emulator
 from dns_api.services.auth import LegacyTokenVerifier
 from dns_api.settings import Settings
+
+# Property tests are never timed: a busy 2-core machine must not turn a slow example into a
+# failure (hypothesis' default deadline is 200 ms per example). A failure prints its example.
+hypothesis_settings.register_profile("dns-api", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("dns-api")
 
 SECRET_KEY = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 ZONES = ["example.com", "example.org"]
