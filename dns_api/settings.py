@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     log_format: Literal["auto", "json", "text"] = "auto"  # auto: text on a terminal, else JSON
     metrics_token: SecretStr | None = None  # when set, GET /metrics needs it as a bearer token
+    # Limits below the app (dns-api serve): what one connection may send and for how long.
+    max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
+    header_timeout: float = Field(default=10.0, gt=0, le=300)  # request line and headers
+    body_timeout: float = Field(default=30.0, gt=0, le=600)  # the whole body, once headers are in
+    keepalive_timeout: float = Field(default=5.0, gt=0, le=300)  # idle between two requests
+    max_connections: int = Field(default=512, ge=1, le=100_000)  # then 503 until some close
     # Idempotency-Key answers one token may have stored at a time (24 h each).
     idempotency_max_keys: int = Field(default=1000, ge=1, le=1_000_000)
 

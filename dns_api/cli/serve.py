@@ -7,6 +7,9 @@ records in ``data/emulator.json`` beside the SQLite file, and prints a token per
 building its app with ``dns_api.asgi:create_from_environment``, after the migrations ran once
 here. Several workers need PostgreSQL and real DNSimple credentials: SQLite and demo mode are
 single-process, so they are refused with one line.
+
+What a connection may send, and for how long (MAX_HEADER_BYTES, HEADER_TIMEOUT, BODY_TIMEOUT,
+KEEPALIVE_TIMEOUT, MAX_CONNECTIONS), is enforced below the app by ``dns_api.serving``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from dns_api import logs
+from dns_api import logs, serving
 from dns_api.app import create_app
 from dns_api.asgi import FACTORY
 from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
@@ -83,6 +86,9 @@ def serve(
             workers=workers,
             factory=workers > 1,
             timeout_worker_healthcheck=WORKER_START_SECONDS,
+            # Size and time limits on what a connection sends (dns_api/serving.py); the same in
+            # every worker process: uvicorn hands each one this configuration.
+            **serving.uvicorn_options(settings),
         )
     finally:
         if emulator is not None:
