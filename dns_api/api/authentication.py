@@ -17,8 +17,10 @@ _OUTCOME = "authentication"
 
 
 def bearer_token(request: Request) -> str | None:
-    """The token of ``Authorization: Bearer <token>``; ``None`` for any other header or none."""
+    """The token of ``Authorization: Bearer <token>`` (RFC 6750: one or more spaces between);
+    ``None`` for any other header or none."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
 
 

@@ -71,6 +71,12 @@ def _forged_tokens() -> dict[str, str]:
 FORGED = forged_tokens()
 
 
+def test_a_bearer_token_after_several_spaces_is_read(client: TestClient) -> None:
+    # RFC 6750: "Bearer" 1*SP b64token; the original service accepted it too.
+    headers = {"Authorization": f"Bearer   {legacy_token('alice')}"}
+    assert client.get("/whoami", headers=headers).status_code == 200
+
+
 @pytest.mark.parametrize("token", list(FORGED.values()), ids=list(FORGED))
 def test_forged_and_tampered_tokens_are_401(client: TestClient, token: str) -> None:
     for method, path in (("GET", "/whoami"), ("POST", f"/records/a/{ZONE}/x/192.0.2.1")):
@@ -91,7 +97,7 @@ def test_forged_and_tampered_tokens_are_401(client: TestClient, token: str) -> N
         {"headers": {"Authorization": "Basic T"}},
         {"headers": {"Authorization": "Token T"}},
         {"headers": {"X-Auth-Token": "T"}},
-        {"headers": {"Authorization": "Bearer  T"}},
+        {"headers": {"Authorization": "BearerT"}},
     ],
     ids=lambda where: next(iter(where.values())).__repr__(),
 )
