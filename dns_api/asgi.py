@@ -4,7 +4,10 @@
 ``dns_api.asgi:create_from_environment`` as a factory: each worker process calls it and builds
 its own app from the environment. Another server can use it the same way::
 
-    uvicorn --factory dns_api.asgi:create_from_environment --host 0.0.0.0 --workers 4
+    uvicorn --factory --no-proxy-headers dns_api.asgi:create_from_environment --workers 4
+
+``--no-proxy-headers``: TRUSTED_PROXIES is the only authority on X-Forwarded-For. ``dns-api
+serve`` also sets the connection limits of ``dns_api.serving``; another server does not.
 
 Each app applies pending migrations at start (a no-op when ``dns-api serve`` or
 ``dns-api db upgrade`` already did; on PostgreSQL an advisory lock makes the processes take
