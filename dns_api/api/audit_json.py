@@ -69,6 +69,9 @@ def build_filters(
             moments[field] = parse_moment(raw, field, location) if raw is not None else None
         except ValidationFailed as exc:
             problems.extend(exc.problems)
+    for field, raw in (("actor", actor), ("action", action)):
+        if raw is not None and not raw.isprintable():
+            problems.append(FieldProblem(field, "must be printable text", location))
     if problems:
         raise ValidationFailed(problems)
     return Filters(

@@ -82,7 +82,29 @@ async def read_json_object(request: Request) -> dict[str, Any]:
         raise ValidationFailed([FieldProblem("body", "is not valid JSON")]) from None
     if not isinstance(data, dict):
         raise ValidationFailed([FieldProblem("body", "must be a JSON object")])
+    where = _nul_in(data, "")
+    if where is not None:
+        # No text in dns-api holds one, and PostgreSQL cannot store one: refused at the edge.
+        raise ValidationFailed([FieldProblem(where or "body", "must not contain a NUL character")])
     return data
+
+
+def _nul_in(value: Any, pointer: str) -> str | None:
+    """The JSON pointer (without its leading ``/``) of the first string holding U+0000."""
+    if isinstance(value, str):
+        return pointer if "\x00" in value else None
+    items: Any = ()
+    if isinstance(value, dict):
+        items = value.items()
+        if any("\x00" in key for key in value):
+            return pointer or "body"
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        found = _nul_in(item, f"{pointer}/{key}" if pointer else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _refuse_constant(name: str) -> None:

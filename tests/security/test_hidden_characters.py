@@ -61,3 +61,27 @@ def test_plain_spaces_and_other_scripts_are_kept(client: TestClient, auth: Auth)
         json={"records": ["bonjour le monde \u2013 ünïcödé 日本語 😀"]},
     )
     assert response.status_code == 200, response.text
+
+
+# --- NUL: PostgreSQL cannot store it, so it must never get that far (found by fuzzing) ---------
+
+
+def test_a_nul_in_a_body_is_422_naming_the_field(client: TestClient, auth: Auth) -> None:
+    grants = [{"zones": ["example.com"], "names": ["pr-*"], "types": ["A"], "actions": ["read"]}]
+    response = client.post("/tokens", headers=auth(), json={"name": "a\x00b", "grants": grants})
+    assert response.status_code == 422
+    assert pointers(response) == {"/name"}
+    nested = client.post(
+        "/zones/example.com/changes",
+        headers=auth(),
+        json={"changes": [{"action": "delete", "name": "x", "type": "A\x00"}]},
+    )
+    assert nested.status_code == 422
+    assert pointers(nested) == {"/changes/0/type"}
+
+
+@pytest.mark.parametrize("field", ["actor", "action"])
+def test_a_nul_in_an_audit_filter_is_422(client: TestClient, auth: Auth, field: str) -> None:
+    response = client.get("/audit", headers=auth(), params={field: "a\x00"})
+    assert response.status_code == 422
+    assert pointers(response) == {field}
