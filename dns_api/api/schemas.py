@@ -52,20 +52,6 @@ class RecordOut(BaseModel):
     created_by: str
 
 
-class Meta(BaseModel):
-    status: int
-
-
-class RecordReply(BaseModel):
-    data: RecordOut
-    meta: Meta
-
-
-class RecordListReply(BaseModel):
-    data: list[RecordOut]
-    meta: dict[str, Any]
-
-
 def record_json(record: ManagedRecord) -> dict[str, Any]:
     """A record in the original service's shape, plus the newer fields."""
     return {

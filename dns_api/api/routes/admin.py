@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body, read_json_object
 from dns_api.api.envelope import reply
+from dns_api.api.replies import AdoptReply, ReconcileReply, errors, ok
 from dns_api.domain.policy import Principal, is_admin
 from dns_api.domain.records import FieldNames, ZoneRules, parse_zone, validate_key
 from dns_api.errors import FieldProblem, PermissionDenied, ValidationFailed
@@ -53,7 +54,14 @@ def _zone(rules: ZoneRules, raw: str | None, location: str) -> str | None:
     return zone
 
 
-@router.get("/reconcile", summary="What reconcile would do (admins)")
+ADMIN_ERRORS = errors(401, 403, 409, 422, 429, 502, 503, 504)
+
+
+@router.get(
+    "/reconcile",
+    summary="What reconcile would do (admins)",
+    responses=ok(ReconcileReply) | ADMIN_ERRORS,
+)
 async def show_plan(
     principal: PrincipalDep,
     services: ServicesDep,
@@ -68,6 +76,7 @@ async def show_plan(
     "/reconcile",
     summary="Reconcile with DNSimple: a dry run unless apply (admins)",
     openapi_extra=body_schema(ReconcileBody),
+    responses=ok(ReconcileReply) | ADMIN_ERRORS,
 )
 async def run_reconcile(
     request: Request, principal: PrincipalDep, services: ServicesDep
@@ -92,6 +101,10 @@ async def run_reconcile(
 @router.post(
     "/zones/{zone}/rrsets/{name}/{type}/adopt",
     summary="Take ownership of records made outside dns-api (admins)",
+    responses=ok(AdoptReply, description="Every record there was owned already")
+    | ok(AdoptReply, 201, description="Records were adopted")
+    | ADMIN_ERRORS
+    | errors(404),
 )
 async def adopt(
     zone: str, name: str, type: str, principal: PrincipalDep, services: ServicesDep

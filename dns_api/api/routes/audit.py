@@ -19,6 +19,15 @@ from fastapi.responses import JSONResponse
 from dns_api.api.audit_json import build_filters, event_json
 from dns_api.api.deps import DryRunDep, PrincipalDep, ServicesDep, decimal_id
 from dns_api.api.envelope import reply
+from dns_api.api.replies import (
+    READING_ONE,
+    WRITING,
+    EventListReply,
+    HistoryReply,
+    RevertReply,
+    errors,
+    ok,
+)
 from dns_api.api.rrset_json import plan_reply
 from dns_api.domain.policy import Principal, is_admin
 from dns_api.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
@@ -74,7 +83,11 @@ def _cursor(raw: str | None) -> int | None:
     return value
 
 
-@router.get("/audit", summary="The audit trail, newest first, a page at a time")
+@router.get(
+    "/audit",
+    summary="The audit trail, newest first, a page at a time",
+    responses=ok(EventListReply) | errors(401, 422, 429, 503),
+)
 async def list_events(
     principal: PrincipalDep,
     services: ServicesDep,
@@ -95,7 +108,11 @@ async def list_events(
     return reply([event_json(e) for e in events], meta=meta)
 
 
-@router.get("/records/{record_id}/history", summary="A record's events, oldest first")
+@router.get(
+    "/records/{record_id}/history",
+    summary="A record's events, oldest first",
+    responses=ok(HistoryReply) | READING_ONE,
+)
 async def record_history(
     record_id: str, principal: PrincipalDep, services: ServicesDep
 ) -> JSONResponse:
@@ -115,7 +132,11 @@ async def record_history(
     return reply([event_json(e) for e in reversed(events)])
 
 
-@router.post("/audit/{event_id}/revert", summary="Undo one record change (admins)")
+@router.post(
+    "/audit/{event_id}/revert",
+    summary="Undo one record change (admins)",
+    responses=ok(RevertReply) | WRITING,
+)
 async def revert_event(
     event_id: str, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
 ) -> JSONResponse:

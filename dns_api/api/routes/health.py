@@ -35,6 +35,7 @@ from sqlalchemy import Connection
 
 from dns_api.api.deps import ServicesDep
 from dns_api.api.envelope import reply
+from dns_api.api.replies import LiveReply, ReadyReply, RootReply, ok
 from dns_api.db import migrate, urls
 from dns_api.db.database import Database
 from dns_api.errors import StorageUnavailable, UpstreamError, UpstreamRateLimited
@@ -50,17 +51,21 @@ DNSIMPLE_CHECK_TTL = 30.0  # seconds what DNSimple answered (or did not) is trus
 T = TypeVar("T")
 
 
-@router.get("/", summary="Health check")
+@router.get("/", summary="Health check", responses=ok(RootReply))
 async def home() -> JSONResponse:
     return reply()
 
 
-@router.get("/health/live", summary="Liveness: the process answers")
+@router.get("/health/live", summary="Liveness: the process answers", responses=ok(LiveReply))
 async def live() -> JSONResponse:
     return reply({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/health/ready", summary="Readiness: database, migrations and DNSimple")
+@router.get(
+    "/health/ready",
+    summary="Readiness: database, migrations and DNSimple",
+    responses=ok(ReadyReply) | ok(ReadyReply, 503, description="A check fails (each says why)"),
+)
 async def ready(request: Request, services: ServicesDep) -> JSONResponse:
     checks = await _readiness_of(request, services).run()
     ok = all(check.ok for check in checks.values())

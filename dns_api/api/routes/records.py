@@ -17,14 +17,17 @@ from dns_api.api.deps import (
     read_json_object,
 )
 from dns_api.api.envelope import reply
-from dns_api.api.rrset_json import plan_reply
-from dns_api.api.schemas import (
-    RecordCreateBody,
+from dns_api.api.replies import (
+    READING,
+    READING_ONE,
+    WRITING,
     RecordListReply,
     RecordReply,
-    RecordUpdateBody,
-    record_json,
+    RecordWriteReply,
+    ok,
 )
+from dns_api.api.rrset_json import plan_reply
+from dns_api.api.schemas import RecordCreateBody, RecordUpdateBody, record_json
 from dns_api.domain.records import FieldNames, validate_content, validate_key, validate_record
 from dns_api.errors import FieldProblem, NotFound, ValidationFailed
 from dns_api.services.records import Page, RecordWrite
@@ -34,7 +37,7 @@ router = APIRouter(prefix="/records", tags=["records"])
 PATH_FIELDS = FieldNames(location="path")
 DEFAULT_PAGE_SIZE = 30
 MAX_PAGE_NUMBER = 1_000_000
-RECORD_REPLY: dict[int | str, dict[str, Any]] = {200: {"model": RecordReply}}
+WRITE_REPLY = ok(RecordWriteReply) | WRITING
 
 
 def _int_or(raw: str | None, default: int) -> int:
@@ -68,7 +71,7 @@ def record_id_from(raw: str) -> int:
     return record_id
 
 
-@router.get("", summary="List records", responses={200: {"model": RecordListReply}})
+@router.get("", summary="List records", responses=ok(RecordListReply) | READING)
 async def list_records(
     principal: PrincipalDep,
     services: ServicesDep,
@@ -85,7 +88,7 @@ async def list_records(
     "",
     summary="Create a record",
     openapi_extra=body_schema(RecordCreateBody),
-    responses=RECORD_REPLY,
+    responses=WRITE_REPLY,
 )
 async def create_record(
     request: Request, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
@@ -103,7 +106,7 @@ async def create_record(
     return write_reply(await services.records.create(principal, spec, dry_run=dry_run))
 
 
-@router.get("/{record_id}", summary="Read a record", responses=RECORD_REPLY)
+@router.get("/{record_id}", summary="Read a record", responses=ok(RecordReply) | READING_ONE)
 async def read_record(
     record_id: str, principal: PrincipalDep, services: ServicesDep
 ) -> JSONResponse:
@@ -113,7 +116,7 @@ async def read_record(
 
 UPDATE_ROUTE: dict[str, Any] = {
     "openapi_extra": body_schema(RecordUpdateBody),
-    "responses": RECORD_REPLY,
+    "responses": WRITE_REPLY,
 }
 
 
@@ -138,7 +141,7 @@ async def update_record(
     return write_reply(write)
 
 
-@router.delete("/{record_id}", summary="Delete a record", responses=RECORD_REPLY)
+@router.delete("/{record_id}", summary="Delete a record", responses=WRITE_REPLY)
 async def delete_record(
     record_id: str, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
 ) -> JSONResponse:
@@ -149,7 +152,7 @@ async def delete_record(
 @router.post(
     "/{domain_type}/{domain}/{subdomain}/{to}",
     summary="Create or update a record by path",
-    responses=RECORD_REPLY,
+    responses=WRITE_REPLY,
 )
 async def upsert_by_path(
     domain_type: str,
@@ -176,7 +179,7 @@ async def upsert_by_path(
 
 
 @router.delete(
-    "/{domain_type}/{domain}/{subdomain}", summary="Delete a record by path", responses=RECORD_REPLY
+    "/{domain_type}/{domain}/{subdomain}", summary="Delete a record by path", responses=WRITE_REPLY
 )
 async def delete_by_path(
     domain_type: str,

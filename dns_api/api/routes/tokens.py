@@ -17,6 +17,15 @@ from dns_api.api.deps import (
     read_json_object,
 )
 from dns_api.api.envelope import reply
+from dns_api.api.replies import (
+    READING,
+    READING_ONE,
+    MintedTokenReply,
+    TokenListReply,
+    TokenReply,
+    errors,
+    ok,
+)
 from dns_api.domain.token_spec import token_request
 from dns_api.errors import NotFound
 from dns_api.services.clock import utc_now
@@ -49,7 +58,11 @@ class TokenCreateBody(BaseModel):
 
 
 @router.post(
-    "", status_code=201, summary="Mint a narrower token", openapi_extra=body_schema(TokenCreateBody)
+    "",
+    status_code=201,
+    summary="Mint a narrower token",
+    openapi_extra=body_schema(TokenCreateBody),
+    responses=ok(MintedTokenReply, 201) | errors(401, 403, 422, 429, 503),
 )
 async def create_token(
     request: Request, principal: PrincipalDep, services: ServicesDep
@@ -68,13 +81,17 @@ async def create_token(
     return reply(data, status=201)
 
 
-@router.get("", summary="Tokens this token manages")
+@router.get("", summary="Tokens this token manages", responses=ok(TokenListReply) | READING)
 async def list_tokens(principal: PrincipalDep, services: ServicesDep) -> JSONResponse:
     now = utc_now()
     return reply([token_json(t, now) for t in await services.tokens.list_for(principal)])
 
 
-@router.delete("/{token_id}", summary="Revoke a token this token manages")
+@router.delete(
+    "/{token_id}",
+    summary="Revoke a token this token manages",
+    responses=ok(TokenReply) | READING_ONE,
+)
 async def revoke_token(
     token_id: str, principal: PrincipalDep, services: ServicesDep
 ) -> JSONResponse:

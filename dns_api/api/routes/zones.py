@@ -20,6 +20,17 @@ from dns_api.api.deps import (
     read_json_object,
 )
 from dns_api.api.envelope import reply
+from dns_api.api.replies import (
+    READING,
+    READING_ONE,
+    WRITING,
+    ChangesReply,
+    SetChangeReply,
+    SetListReply,
+    SetReply,
+    ZonesReply,
+    ok,
+)
 from dns_api.api.rrset_json import change_json, set_json
 from dns_api.domain import names
 from dns_api.domain.rdata import SUPPORTED_TYPES
@@ -39,6 +50,7 @@ router = APIRouter(tags=["record sets"])
 
 PATH = SetFields()
 DEFAULT_LIMIT = 100
+ETAG = {"ETag": {"description": "The set's entity tag", "schema": {"type": "string"}}}
 
 
 class SetBody(BaseModel):
@@ -75,13 +87,17 @@ IfNoneMatch = Annotated[
 ]
 
 
-@router.get("/zones", summary="Zones this token may read")
+@router.get("/zones", summary="Zones this token may read", responses=ok(ZonesReply) | READING)
 async def list_zones(principal: PrincipalDep, services: ServicesDep) -> JSONResponse:
     zones = services.record_sets.zones(principal)
     return reply([{"name": z, "name_unicode": names.to_unicode(z)} for z in zones])
 
 
-@router.get("/zones/{zone}/rrsets", summary="Record sets of a zone, a page at a time")
+@router.get(
+    "/zones/{zone}/rrsets",
+    summary="Record sets of a zone, a page at a time",
+    responses=ok(SetListReply) | READING_ONE,
+)
 async def list_sets(
     zone: str,
     principal: PrincipalDep,
@@ -111,7 +127,13 @@ async def list_sets(
 
 
 @router.head("/zones/{zone}/rrsets/{name}/{type}", include_in_schema=False)
-@router.get("/zones/{zone}/rrsets/{name}/{type}", summary="One record set")
+@router.get(
+    "/zones/{zone}/rrsets/{name}/{type}",
+    summary="One record set",
+    responses=ok(SetReply, headers=ETAG)
+    | {304: {"description": "Not modified since the ETag given in If-None-Match"}}
+    | READING_ONE,
+)
 async def get_set(
     zone: str,
     name: str,
@@ -132,6 +154,7 @@ async def get_set(
     "/zones/{zone}/rrsets/{name}/{type}",
     summary="Make a record set exactly these values",
     openapi_extra=body_schema(SetBody),
+    responses=ok(SetChangeReply, headers=ETAG) | WRITING,
 )
 async def put_set(
     zone: str,
@@ -157,7 +180,11 @@ async def put_set(
     return reply(change_json(change, dry_run=dry_run), headers=_etag_header(change.after_etag))
 
 
-@router.delete("/zones/{zone}/rrsets/{name}/{type}", summary="Delete a record set")
+@router.delete(
+    "/zones/{zone}/rrsets/{name}/{type}",
+    summary="Delete a record set",
+    responses=ok(SetChangeReply) | WRITING,
+)
 async def delete_set(
     zone: str,
     name: str,
@@ -177,6 +204,7 @@ async def delete_set(
     "/zones/{zone}/changes",
     summary="Replace or delete several record sets as one change",
     openapi_extra=body_schema(ChangesBody),
+    responses=ok(ChangesReply) | WRITING,
 )
 async def apply_changes(
     zone: str,
