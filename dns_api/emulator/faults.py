@@ -88,6 +88,10 @@ class FaultInjector:
         self.faults = Faults()
         self._queue.clear()
 
+    def reseed(self, seed: int) -> None:
+        """Draw faults from ``seed`` from now on: the same requests meet the same faults."""
+        self._random = random.Random(seed)
+
     def fail_next(self, status: int, count: int, method: str | None, after_apply: bool) -> None:
         """Queue ``status`` (400-599 or ``HANG``) for the next ``count`` requests of ``method``
         (any if None); ``ValueError`` if the status or the count is out of range."""

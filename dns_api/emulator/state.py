@@ -254,13 +254,17 @@ class EmulatorState:
         hang_rate: float = 0.0,
         hang_seconds: float = 3600.0,
         after_apply_share: float = 0.0,
+        seed: int | None = None,
     ) -> Faults:
-        """Replace every fault knob (the ones not given go back to "no fault")."""
+        """Replace every fault knob (the ones not given go back to "no fault"); ``seed`` makes
+        the faults drawn from now on repeatable."""
         faults = Faults(
             latency_ms, dict(failure_rates or {}), hang_rate, hang_seconds, after_apply_share
         )
         with self._lock:
             self._injector.faults = faults
+            if seed is not None:
+                self._injector.reseed(seed)
         return self.faults
 
     def fail_next(

@@ -83,7 +83,7 @@ def test_writes_under_faults_leave_dnsimple_and_dns_api_agreeing(
 ) -> None:
     rng = random.Random(7)
     statuses: Counter[int] = Counter()
-    emulator.state.set_faults(**FAULTS)
+    emulator.state.set_faults(**FAULTS, seed=7)  # the same faults every run: no flaky mix
     try:
         for _ in range(80):
             method, path, body = random_write(rng)
