@@ -1,24 +1,84 @@
-"""``dns-api db``: apply and inspect migrations."""
+"""``dns-api db``: apply and inspect migrations; and the upgrade every server start makes.
+
+``upgrade_database`` is what ``dns-api db upgrade`` and ``dns-api serve`` run: the migrations,
+then the move-over from python-dns-api when its ``record`` table is there (see
+``services.move_over``). Failures are one line naming the cause, never a traceback.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from dns_api.cli.common import fail, settings_or_exit
 from dns_api.db import migrate
+from dns_api.db.database import Database
+from dns_api.errors import DnsApiError
+from dns_api.services.container import dnsimple_client, zone_rules
+from dns_api.services.move_over import Imported, ImportRefused, move_over
+from dns_api.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
 
 
+def database_problem(exc: SQLAlchemyError, database_url: str) -> str:
+    """Why the database refused, in the driver's words, without the URL's password."""
+    cause = getattr(exc, "orig", None) or exc
+    text = " ".join(str(cause).split()) or type(cause).__name__
+    password = make_url(database_url).password
+    if password:
+        text = text.replace(str(password), "***")
+    return f"{type(cause).__name__}: {text[:300]}"
+
+
+def upgrade_database(settings: Settings, *, ask_dnsimple: bool) -> Imported | None:
+    """Apply the migrations and import the original's records, or exit with one line."""
+    try:
+        migrate.upgrade(settings.database_url)
+    except SQLAlchemyError as exc:
+        fail(f"database error at DATABASE_URL: {database_problem(exc, settings.database_url)}")
+    try:
+        imported = asyncio.run(_move_over(settings, ask_dnsimple=ask_dnsimple))
+    except ImportRefused as exc:
+        for line in exc.lines:
+            typer.echo(f"dns-api: cannot import python-dns-api's {line}", err=True)
+        fail("nothing was imported; fix these rows (or the configuration) and start again", 2)
+    except DnsApiError as exc:
+        fail(f"the records of python-dns-api were not imported: {exc.detail}")
+    if imported is not None:
+        typer.echo(f"dns-api: moved over from python-dns-api: {imported.note}")
+        if imported.missing:
+            ids = ", ".join(str(i) for i in imported.missing)
+            typer.echo(f"dns-api: not at DNSimple any more: record {ids} (see dns-api reconcile)")
+    return imported
+
+
+async def _move_over(settings: Settings, *, ask_dnsimple: bool) -> Imported | None:
+    database = Database(settings.database_url)
+    provider = dnsimple_client(settings) if ask_dnsimple and not settings.demo_mode else None
+    try:
+        return await move_over(database, provider, zone_rules(settings))
+    finally:
+        if provider is not None:
+            await provider.aclose()
+        database.dispose()
+
+
 @app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+    """Apply migrations up to REVISION (default: the latest), then move python-dns-api's
+    records over if its table is there."""
     settings = settings_or_exit()
-    try:
-        migrate.upgrade(settings.database_url, revision)
-    except SQLAlchemyError as exc:
-        fail(f"database error: {type(exc).__name__}: {exc.args[0] if exc.args else ''}")
+    if revision != "head":
+        try:
+            migrate.upgrade(settings.database_url, revision)
+        except SQLAlchemyError as exc:
+            fail(f"database error: {database_problem(exc, settings.database_url)}")
+    else:
+        upgrade_database(settings, ask_dnsimple=not settings.demo_mode)
     typer.echo(f"database at revision {migrate.current_revision(settings.database_url)}")
 
 

@@ -23,14 +23,13 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from dns_api import logs, serving
 from dns_api.app import create_app
 from dns_api.asgi import FACTORY
 from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
+from dns_api.cli.db import upgrade_database
 from dns_api.cli.tokens import token_lines
-from dns_api.db import migrate
 from dns_api.emulator import EmulatorState, RunningEmulator, start_emulator
 from dns_api.settings import Settings
 
@@ -62,10 +61,7 @@ def serve(
     emulator = _start_demo_emulator(settings) if settings.demo_mode else None
     if emulator is not None:
         settings = _pointed_at(settings, emulator)
-    try:
-        migrate.upgrade(settings.database_url)
-    except SQLAlchemyError as exc:
-        fail(f"database error at DATABASE_URL: {type(exc).__name__}")
+    upgrade_database(settings, ask_dnsimple=True)
     if emulator is not None:
         for line in token_lines(settings):
             typer.echo(line)

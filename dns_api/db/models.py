@@ -64,7 +64,8 @@ class RecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(255))
     updated_by: Mapped[str] = mapped_column(String(255))
-    # "created": dns-api made it; "adopted": an admin took over a record made elsewhere.
+    # "created": dns-api made it; "adopted": an admin took over a record made elsewhere;
+    # "imported": it came from python-dns-api's table when a deployment moved over.
     origin: Mapped[str] = mapped_column(String(16), default="created", server_default="created")
 
     __table_args__ = (
@@ -160,3 +161,14 @@ class AuditRow(Base):
         Index("ix_audit_events_zone_name", "zone", "name"),
         {"sqlite_autoincrement": True},
     )
+
+
+class OriginalImportRow(Base):
+    """The records of python-dns-api's ``record`` table were taken over (once per database)."""
+
+    __tablename__ = "original_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rows: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -9,11 +9,13 @@ into an ``UpstreamError``. Nothing here sends a request.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeGuard, TypeVar
 
 import httpx
 
+from dns_api.domain.rdata import TYPES_WITH_PRIORITY
 from dns_api.providers.base import AccountIdentity, BatchResult, ProviderRecord
 
 T = TypeVar("T")
@@ -165,7 +167,7 @@ def _as_messages(messages: object) -> list[str]:
 
 def _parse_record(zone: str, item: object) -> ProviderRecord:
     record = _as_object(item, "record")
-    return ProviderRecord(
+    parsed = ProviderRecord(
         id=_required(record, "id", int),
         zone=_optional(record, "zone_id", str) or zone,
         name=_required(record, "name", str),
@@ -178,6 +180,11 @@ def _parse_record(zone: str, item: object) -> ProviderRecord:
         created_at=_timestamp(record, "created_at"),
         updated_at=_timestamp(record, "updated_at"),
     )
+    # DNSimple keeps whatever priority it was sent, for any type (python-dns-api sent 10 with
+    # every A and CNAME record): it means something for MX and SRV only.
+    if parsed.type not in TYPES_WITH_PRIORITY and parsed.priority is not None:
+        return replace(parsed, priority=None)
+    return parsed
 
 
 def _data(body: object) -> JsonObject:

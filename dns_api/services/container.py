@@ -73,6 +73,27 @@ def upstream_policy(settings: Settings) -> UpstreamPolicy:
     )
 
 
+def dnsimple_client(settings: Settings, on_call: CallObserver | None = None) -> DnsimpleClient:
+    token = settings.dnsimple_account_token
+    return DnsimpleClient(
+        base_url=settings.dnsimple_base_url,
+        account_id=settings.dnsimple_account_id or "",
+        token=token.get_secret_value() if token else "",
+        policy=upstream_policy(settings),
+        on_call=on_call,
+    )
+
+
+def zone_rules(settings: Settings) -> ZoneRules:
+    return ZoneRules.build(
+        settings.dnsimple_domains,
+        settings.blacklisted_subdomains,
+        settings.dnsimple_domain_ttl,
+        min_ttl=settings.min_ttl,
+        max_ttl=settings.max_ttl,
+    )
+
+
 def build_services(
     settings: Settings, provider: DnsProvider | None = None, *, on_call: CallObserver | None = None
 ) -> Services:
@@ -80,25 +101,12 @@ def build_services(
     ``on_call`` is told of every request sent to DNSimple (metrics)."""
     database = Database(settings.database_url)
     if provider is None:
-        token = settings.dnsimple_account_token
-        provider = DnsimpleClient(
-            base_url=settings.dnsimple_base_url,
-            account_id=settings.dnsimple_account_id or "",
-            token=token.get_secret_value() if token else "",
-            policy=upstream_policy(settings),
-            on_call=on_call,
-        )
+        provider = dnsimple_client(settings, on_call)
     tokens = TokenService(database)
     verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]
     if settings.legacy_tokens:
         verifiers.append(legacy_verifier(settings))
-    rules = ZoneRules.build(
-        settings.dnsimple_domains,
-        settings.blacklisted_subdomains,
-        settings.dnsimple_domain_ttl,
-        min_ttl=settings.min_ttl,
-        max_ttl=settings.max_ttl,
-    )
+    rules = zone_rules(settings)
     intents = IntentLog(database)
     runner = PlanRunner(database, provider, intents)
     shared = None if urls.is_sqlite(settings.database_url) else AdvisoryLocks(settings.database_url)
