@@ -20,6 +20,7 @@ from dns_api.db import migrate
 from dns_api.errors import DnsApiError
 from dns_api.providers.base import DnsProvider
 from dns_api.services.container import Services, build_services
+from dns_api.services.deployment import claim_database
 from dns_api.services.move_over import move_over
 from dns_api.settings import Settings
 
@@ -43,6 +44,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
             await anyio.to_thread.run_sync(migrate.upgrade, settings.database_url)
+            await claim_database(services.database, demo=False)
             await move_over(services.database, services.provider, services.rules)
         async with anyio.create_task_group() as background:
             background.start_soon(_recover_pending, services)

@@ -113,9 +113,16 @@ class UpstreamDrift(Conflict):
 
 
 class StorageUnavailable(DnsApiError):
+    """``reason`` says why in the driver's words (for the log and the command line, never a
+    reply: it may name hosts and tables)."""
+
     status = 503
     code = "storage_unavailable"
     title = "Database unavailable"
+
+    def __init__(self, detail: str | None = None, *, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason or self.detail
 
 
 class ValidationFailed(DnsApiError):

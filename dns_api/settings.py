@@ -21,6 +21,8 @@ from dns_api.domain import names
 from dns_api.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/dns-api.db"
+# Demo mode keeps its data apart, so that none of it shows up once real credentials are set.
+DEMO_DATABASE_URL = "sqlite:///./data/demo.db"
 DEMO_SECRET_FILE = Path("data") / "demo-secret-key"
 MIN_SECRET_LENGTH = 32
 PLACEHOLDER_SECRETS = frozenset(
@@ -183,8 +185,10 @@ def _check_secret_key(secret: SecretStr | None) -> None:
         raise ConfigurationError("SECRET_KEY", "is not random enough; generate a random one")
 
 
-def with_demo_defaults(settings: Settings) -> Settings:
-    """Fill what demo mode needs: a zone, a user and a secret that survives restarts."""
+def with_demo_defaults(settings: Settings, *, create_secret: bool = False) -> Settings:
+    """Fill what demo mode needs: a zone, a user, a database of its own (``./data/demo.db``
+    unless DATABASE_URL says otherwise) and a secret that survives restarts. The secret file
+    is made only with ``create_secret`` (``dns-api serve``): other commands create nothing."""
     if not settings.demo_mode:
         return settings
     updates: dict[str, Any] = {}
@@ -194,14 +198,19 @@ def with_demo_defaults(settings: Settings) -> Settings:
         updates["valid_users"] = ["admin"]
     if settings.dnsimple_account_id is None:
         updates["dnsimple_account_id"] = "1010"
+    if "database_url" not in settings.model_fields_set:
+        updates["database_url"] = DEMO_DATABASE_URL
     if settings.secret_key is None:
-        updates["secret_key"] = SecretStr(_demo_secret())
+        secret = _demo_secret(create=create_secret)
+        updates["secret_key"] = SecretStr(secret) if secret else None
     return settings.model_copy(update=updates)
 
 
-def _demo_secret() -> str:
+def _demo_secret(*, create: bool) -> str | None:
     if DEMO_SECRET_FILE.exists():
         return DEMO_SECRET_FILE.read_text().strip()
+    if not create:
+        return None
     DEMO_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
     DEMO_SECRET_FILE.write_text(secret)
@@ -209,8 +218,9 @@ def _demo_secret() -> str:
     return secret
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read, validate and complete the settings; ``ConfigurationError`` names the variable."""
+def load_settings(*, create_demo_secret: bool = False, **overrides: Any) -> Settings:
+    """Read, validate and complete the settings; ``ConfigurationError`` names the variable.
+    ``create_demo_secret``: in demo mode, make the demo's SECRET_KEY if there is none yet."""
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
@@ -218,4 +228,4 @@ def load_settings(**overrides: Any) -> Settings:
         variable = str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise ConfigurationError(variable, first["msg"]) from None
     check_settings(settings)
-    return with_demo_defaults(settings)
+    return with_demo_defaults(settings, create_secret=create_demo_secret)

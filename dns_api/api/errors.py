@@ -110,6 +110,8 @@ async def handle_dns_api_error(request: Request, exc: Exception) -> JSONResponse
         count_auth_failure(request.app, exc)
     if isinstance(exc, UpstreamError):
         log.warning("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc.detail)
+    elif isinstance(exc, StorageUnavailable):
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc.reason)
     elif isinstance(exc, PermissionDenied):
         principal = getattr(request.state, "principal", None)
         who = f"{principal.user} token {principal.token_id}" if principal else "?"

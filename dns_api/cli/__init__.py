@@ -7,6 +7,9 @@ machine's configuration and database: serve, db, token, reconcile, adopt, audit,
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from dns_api.cli import audit, client, db, emulator, reconcile, serve, tokens
@@ -39,4 +42,14 @@ app.command("emulator", help="Run the built-in DNSimple API v2 emulator.", rich_
 
 
 def main() -> None:
-    app()
+    """Run the command line. Nothing anyone types may end in a traceback: an unexpected error is
+    one line (with ``DNS_API_DEBUG=1``, the traceback too) and exit code 1."""
+    try:
+        app()  # usage errors and typer.Exit end here as Click makes them (SystemExit)
+    except Exception as exc:
+        if os.environ.get("DNS_API_DEBUG") == "1":
+            raise
+        message = " ".join(str(exc).split())[:300]
+        typer.echo(f"dns-api: unexpected error: {type(exc).__name__}: {message}", err=True)
+        typer.echo("dns-api: this is a bug; DNS_API_DEBUG=1 shows where", err=True)
+        sys.exit(1)

@@ -23,7 +23,7 @@ from rich.table import Column, Table
 from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
-from dns_api.cli.client_http import EXIT_USAGE, ApiClient, ClientError, set_path
+from dns_api.cli.client_http import EXIT_USAGE, ApiClient, ClientError, check_ascii, set_path
 from dns_api.cli.common import fail
 from dns_api.domain.names import split_fqdn
 
@@ -281,7 +281,7 @@ def delete_set(
 
 def _write_options(if_match: str | None, dry_run: bool) -> dict[str, dict[str, str] | None]:
     return {
-        "headers": {"If-Match": if_match} if if_match else None,
+        "headers": {"If-Match": check_ascii("--if-match", if_match)} if if_match else None,
         "params": {"dry_run": "true"} if dry_run else None,
     }
 

@@ -127,7 +127,20 @@ def check_token(token: str | None) -> str:
         raise ClientError("no token: pass --token or set DNS_API_TOKEN", EXIT_USAGE)
     if not token.isprintable() or any(c.isspace() for c in token):
         raise ClientError("--token: must be one word (no spaces or line breaks)", EXIT_USAGE)
+    check_ascii("--token", token)
     return token
+
+
+def check_ascii(option: str, value: str) -> str:
+    """``value`` if it can travel in a header (ASCII); a ClientError naming ``option`` if not."""
+    odd = next((c for c in value if not c.isascii()), None)
+    if odd is not None:
+        hint = " (a placeholder, such as a shortened example?)" if odd == "\u2026" else ""
+        raise ClientError(
+            f"{option}: holds {odd!r} (U+{ord(odd):04X}), which no token or ETag does{hint}",
+            EXIT_USAGE,
+        )
+    return value
 
 
 class ApiClient:

@@ -17,8 +17,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(*, create_demo_secret: bool = False) -> Settings:
     try:
-        return load_settings()
+        return load_settings(create_demo_secret=create_demo_secret)
     except ConfigurationError as exc:
         fail(f"configuration error: {exc.detail}", EXIT_CONFIG)

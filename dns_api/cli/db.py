@@ -13,35 +13,29 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from dns_api.cli.common import fail, settings_or_exit
-from dns_api.db import migrate
-from dns_api.db.database import Database
-from dns_api.errors import DnsApiError
+from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
+from dns_api.db import migrate, urls
+from dns_api.db.database import Database, describe_failure
+from dns_api.errors import ConfigurationError, DnsApiError
 from dns_api.services.container import dnsimple_client, zone_rules
+from dns_api.services.deployment import claim_database
 from dns_api.services.move_over import Imported, ImportRefused, move_over
 from dns_api.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def database_problem(exc: SQLAlchemyError, database_url: str) -> str:
-    """Why the database refused, in the driver's words, without the URL's password."""
-    cause = getattr(exc, "orig", None) or exc
-    text = " ".join(str(cause).split()) or type(cause).__name__
-    password = make_url(database_url).password
-    if password:
-        text = text.replace(str(password), "***")
-    return f"{type(cause).__name__}: {text[:300]}"
-
-
-def upgrade_database(settings: Settings, *, ask_dnsimple: bool) -> Imported | None:
-    """Apply the migrations and import the original's records, or exit with one line."""
+def upgrade_database(settings: Settings, *, demo: bool, ask_dnsimple: bool) -> Imported | None:
+    """Apply the migrations, check demo data stays apart (``services.deployment``) and import
+    the original's records, or exit with one line."""
     try:
         migrate.upgrade(settings.database_url)
     except SQLAlchemyError as exc:
-        fail(f"database error at DATABASE_URL: {database_problem(exc, settings.database_url)}")
+        fail(f"database error at DATABASE_URL: {describe_failure(exc, settings.database_url)}")
     try:
-        imported = asyncio.run(_move_over(settings, ask_dnsimple=ask_dnsimple))
+        imported = asyncio.run(_claim_and_move_over(settings, demo=demo, ask_dnsimple=ask_dnsimple))
+    except ConfigurationError as exc:
+        fail(f"configuration error: {exc.detail}", EXIT_CONFIG)
     except ImportRefused as exc:
         for line in exc.lines:
             typer.echo(f"dns-api: cannot import python-dns-api's {line}", err=True)
@@ -56,10 +50,13 @@ def upgrade_database(settings: Settings, *, ask_dnsimple: bool) -> Imported | No
     return imported
 
 
-async def _move_over(settings: Settings, *, ask_dnsimple: bool) -> Imported | None:
+async def _claim_and_move_over(
+    settings: Settings, *, demo: bool, ask_dnsimple: bool
+) -> Imported | None:
     database = Database(settings.database_url)
     provider = dnsimple_client(settings) if ask_dnsimple and not settings.demo_mode else None
     try:
+        await claim_database(database, demo=demo)
         return await move_over(database, provider, zone_rules(settings))
     finally:
         if provider is not None:
@@ -76,9 +73,10 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
         try:
             migrate.upgrade(settings.database_url, revision)
         except SQLAlchemyError as exc:
-            fail(f"database error: {database_problem(exc, settings.database_url)}")
+            fail(f"database error: {describe_failure(exc, settings.database_url)}")
     else:
-        upgrade_database(settings, ask_dnsimple=not settings.demo_mode)
+        demo = settings.demo_mode
+        upgrade_database(settings, demo=demo, ask_dnsimple=not demo)
     typer.echo(f"database at revision {migrate.current_revision(settings.database_url)}")
 
 
@@ -86,5 +84,12 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 def current() -> None:
     """Print the schema revision of the database and the latest one known."""
     settings = settings_or_exit()
-    typer.echo(f"current: {migrate.current_revision(settings.database_url)}")
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    if not urls.sqlite_file_exists(settings.database_url):
+        typer.echo(f"current: none (no database at {where} yet: dns-api db upgrade makes it)")
+    else:
+        try:
+            typer.echo(f"current: {migrate.current_revision(settings.database_url)}")
+        except SQLAlchemyError as exc:
+            fail(f"database error: {describe_failure(exc, settings.database_url)}")
     typer.echo(f"head: {migrate.head_revision()}")

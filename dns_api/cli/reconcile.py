@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from dns_api.cli.common import fail, settings_or_exit
-from dns_api.db import migrate
+from dns_api.cli.db import upgrade_database
+from dns_api.cli.demo import demo_dnsimple
 from dns_api.domain import names
 from dns_api.domain.records import FieldNames, validate_key
 from dns_api.errors import ConfigurationError, DnsApiError, ValidationFailed
@@ -52,13 +52,11 @@ class Outcome:
 
 
 def _with_reconciler(settings: Settings, work: Callable[[Reconciler], Awaitable[T]]) -> T:
-    """Run ``work`` against the configured database and DNSimple; errors are one line."""
-    if settings.demo_mode:
-        fail("DNSimple credentials are not set (DNSIMPLE_ACCOUNT_TOKEN, DNSIMPLE_ACCOUNT_ID)")
-    try:
-        migrate.upgrade(settings.database_url)
-    except SQLAlchemyError as exc:
-        fail(f"database error: {type(exc).__name__}")
+    """Run ``work`` against the configured database and DNSimple (in demo mode, the running
+    demo's emulator); errors are one line."""
+    demo = settings.demo_mode
+    settings = demo_dnsimple(settings)
+    upgrade_database(settings, demo=demo, ask_dnsimple=True)
     services = build_services(settings)
 
     async def run() -> T:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from dns_api import logs, serving
 from dns_api.app import create_app
 from dns_api.asgi import FACTORY
+from dns_api.cli import demo
 from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
 from dns_api.cli.db import upgrade_database
 from dns_api.cli.tokens import token_lines
@@ -52,7 +53,7 @@ def serve(
     ] = 1,
 ) -> None:
     """Apply migrations and serve the HTTP API."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(create_demo_secret=True)
     as_json = logs.wants_json(settings.log_format)
     log_config = logs.logging_config(settings.log_level, as_json=as_json)
     logging.config.dictConfig(log_config)
@@ -61,7 +62,7 @@ def serve(
     emulator = _start_demo_emulator(settings) if settings.demo_mode else None
     if emulator is not None:
         settings = _pointed_at(settings, emulator)
-    upgrade_database(settings, ask_dnsimple=True)
+    upgrade_database(settings, demo=emulator is not None, ask_dnsimple=True)
     if emulator is not None:
         for line in token_lines(settings):
             typer.echo(line)
@@ -88,6 +89,7 @@ def serve(
         )
     finally:
         if emulator is not None:
+            demo.withdraw()
             emulator.stop()
 
 
@@ -113,6 +115,7 @@ def _start_demo_emulator(settings: Settings) -> RunningEmulator:
         persist_path=EMULATOR_STATE,
     )
     emulator = start_emulator(state)
+    demo.announce(emulator.url, state.token)
     typer.echo(
         "dns-api: demo mode (no DNSIMPLE_ACCOUNT_TOKEN): using the built-in DNSimple emulator at "
         f"{emulator.url} for {', '.join(settings.dnsimple_domains)} and "

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +38,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def describe_failure(exc: SQLAlchemyError, database_url: str) -> str:
+    """Why the database refused, in the driver's words, without the URL's password."""
+    cause = getattr(exc, "orig", None) or exc
+    text = " ".join(str(cause).split()) or type(cause).__name__
+    password = make_url(database_url).password
+    if password:
+        text = text.replace(str(password), "***")
+    return f"{type(cause).__name__}: {text[:300]}"
 
 
 class Database:
@@ -73,7 +84,7 @@ class Database:
             with self._sessions() as session, session.begin():
                 return work(session)
         except SQLAlchemyError as exc:
-            raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
+            raise self._unavailable(exc) from exc
 
     def read_once(self, work: Callable[[Connection], T]) -> T:
         """Run a read of ONE statement without a transaction; retried once on a dropped link."""
@@ -84,9 +95,9 @@ class Database:
             except DBAPIError as exc:
                 if attempt == 1 and exc.connection_invalidated:
                     continue
-                raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
+                raise self._unavailable(exc) from exc
             except SQLAlchemyError as exc:
-                raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
+                raise self._unavailable(exc) from exc
         raise AssertionError("unreachable")
 
     async def read(self, work: Callable[[Connection], T]) -> T:
@@ -100,6 +111,11 @@ class Database:
         if self._inline:
             return self.transaction(work)
         return await anyio.to_thread.run_sync(self.transaction, work, limiter=self._threads)
+
+    def _unavailable(self, exc: SQLAlchemyError) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"database error: {type(exc).__name__}", reason=describe_failure(exc, self.url)
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

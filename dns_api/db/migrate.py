@@ -33,6 +33,10 @@ def head_revision() -> str | None:
 
 
 def current_revision(database_url: str) -> str | None:
+    """The schema revision of the database; ``None`` for an empty one, or a SQLite file that
+    does not exist (which is not created)."""
+    if not urls.sqlite_file_exists(database_url):
+        return None
     engine = create_engine(urls.engine_url(database_url))
     try:
         with engine.connect() as connection:

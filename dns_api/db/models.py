@@ -172,3 +172,12 @@ class OriginalImportRow(Base):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rows: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DatabaseMarkRow(Base):
+    """A named mark on the database: ``demo`` when demo mode filled it."""
+
+    __tablename__ = "database_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

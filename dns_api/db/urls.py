@@ -32,6 +32,14 @@ def is_sqlite(url: str) -> bool:
     return _scheme(url) == "sqlite"
 
 
+def sqlite_file_exists(url: str) -> bool:
+    """False only for a SQLite file database that is not there (in memory, PostgreSQL: True)."""
+    if not is_sqlite(url):
+        return True
+    database = make_url(url).database
+    return not database or database == ":memory:" or Path(database).exists()
+
+
 def ensure_sqlite_directory(url: str) -> None:
     """Create the folder of a SQLite file so a fresh checkout starts without set-up."""
     if not is_sqlite(url):

@@ -179,5 +179,5 @@ def test_demo_server_works_end_to_end(
     assert created.status_code == 200, created.text
     listed = httpx.get(url + "/records", headers=headers).json()["data"]
     assert [r["fqdn"] for r in listed] == ["pr-42.example.com"]
-    assert (tmp_path / "data" / "dns-api.db").exists()
+    assert (tmp_path / "data" / "demo.db").exists()  # demo data apart from a deployment's
     assert (tmp_path / "data" / "emulator.json").exists()

@@ -48,12 +48,25 @@ def test_env_file_is_read(tmp_path: Path) -> None:
 
 
 def test_demo_mode_fills_defaults_and_keeps_its_secret() -> None:
-    first = load_settings()
+    first = load_settings(create_demo_secret=True)
     assert first.demo_mode
     assert first.valid_users == ["admin"]
     assert first.dnsimple_domains == ["example.com"]
+    assert first.database_url == "sqlite:///./data/demo.db"
     assert first.secret_key is not None
     assert load_settings().secret_key == first.secret_key
+
+
+def test_reading_the_demo_settings_creates_nothing(tmp_path: Path) -> None:
+    settings = load_settings()
+    assert settings.demo_mode
+    assert settings.secret_key is None  # no demo has run here yet
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_explicit_database_url_is_kept_in_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///./data/mine.db")
+    assert load_settings().database_url == "sqlite:///./data/mine.db"
 
 
 @pytest.mark.parametrize(

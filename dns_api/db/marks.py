@@ -1,0 +1,30 @@
+"""Named marks on a database (``database_marks``): ``demo`` for one that demo mode filled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from dns_api.db.models import DatabaseMarkRow, RecordRow, TokenRow
+
+DEMO = "demo"
+
+
+def has_mark(connection: Connection, name: str) -> bool:
+    query = select(DatabaseMarkRow.name).where(DatabaseMarkRow.name == name)
+    return connection.execute(query).first() is not None
+
+
+def holds_data(connection: Connection) -> bool:
+    """Whether the database holds records or tokens."""
+    for table in (RecordRow, TokenRow):
+        if connection.execute(select(table.id).limit(1)).first() is not None:
+            return True
+    return False
+
+
+def set_mark(session: Session, name: str, now: datetime) -> None:
+    if session.get(DatabaseMarkRow, name) is None:
+        session.add(DatabaseMarkRow(name=name, set_at=now))
