@@ -1,5 +1,7 @@
 """``dns-api token``: scoped tokens (create, list, revoke, rotate) and the original tokens (print).
 
+``dns-api token print USER`` prints that user's original token alone, for ``TOKEN=$(...)``.
+
 These commands work on the server's database directly; the HTTP API offers the same to a token
 that holds the ``tokens`` permission.
 """
@@ -39,9 +41,20 @@ def token_lines(settings: Settings) -> list[str]:
 
 
 @app.command("print")
-def print_tokens() -> None:
+def print_tokens(
+    user: Annotated[
+        str | None, typer.Argument(help="Print only this user's token, bare (for scripts).")
+    ] = None,
+) -> None:
     """Print the original kind of token for each user in VALID_USERS (signed with SECRET_KEY)."""
     settings = settings_or_exit()
+    if settings.secret_key is None:  # demo mode before `dns-api serve` made data/demo-secret-key
+        fail("no SECRET_KEY: set it, or in demo mode start dns-api serve in this folder first", 2)
+    if user is not None:
+        if user not in settings.valid_users:
+            fail(f"{user!r} is not in VALID_USERS ({', '.join(settings.valid_users)})", 2)
+        typer.echo(legacy_verifier(settings).issue(user))
+        return
     if not settings.valid_users:
         fail("VALID_USERS is empty: list the users that may hold tokens", 2)
     for line in token_lines(settings):

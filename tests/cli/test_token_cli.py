@@ -1,4 +1,5 @@
-"""`dns-api token create|list|revoke|rotate` on a real database (SQLite and PostgreSQL)."""
+"""`dns-api token create|list|revoke|rotate` on a real database (SQLite and PostgreSQL), and
+`dns-api token print USER`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from dns_api.cli import app
 from dns_api.db.database import Database
 from dns_api.errors import AuthenticationFailed
 from dns_api.services.tokens import TokenService
-from tests.cli.server_env import server_cli
+from dns_api.settings import DEMO_SECRET_FILE
+from tests.cli.server_env import STRONG, server_cli
+from tests.conftest import legacy_token
 
 CI = [
     "token", "create", "--owner", "ci", "--name", "ci-previews",
@@ -133,3 +136,38 @@ def test_unknown_token_ids_fail_cleanly(cli: CliRunner) -> None:
 def test_revoke_needs_exactly_one_target(cli: CliRunner) -> None:
     assert cli.invoke(app, ["token", "revoke"]).exit_code == 2
     assert cli.invoke(app, ["token", "revoke", "1", "--owner", "ci"]).exit_code == 2
+
+
+def test_token_print_user_prints_the_bare_token(
+    clean_config: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("VALID_USERS", "alice,bob")
+    result = CliRunner().invoke(app, ["token", "print", "bob"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == legacy_token("bob", STRONG) + "\n"
+
+    unknown = CliRunner().invoke(app, ["token", "print", "mallory"])
+    assert unknown.exit_code == 2
+    assert unknown.stdout == ""
+    assert len(unknown.stderr.splitlines()) == 1
+    assert "mallory" in unknown.stderr
+    assert "VALID_USERS" in unknown.stderr
+
+
+def test_token_print_user_in_demo_mode_uses_the_demo_secret(clean_config: dict[str, str]) -> None:
+    # No configuration: the token is signed with data/demo-secret-key of the working directory,
+    # the key `dns-api serve` made there in demo mode, so it is the one that server accepts.
+    DEMO_SECRET_FILE.parent.mkdir()
+    DEMO_SECRET_FILE.write_text("demo-secret-" + STRONG)
+    result = CliRunner().invoke(app, ["token", "print", "admin"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == legacy_token("admin", "demo-secret-" + STRONG) + "\n"
+
+
+def test_token_print_in_demo_mode_needs_the_demo_secret(clean_config: dict[str, str]) -> None:
+    for command in (["token", "print"], ["token", "print", "admin"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert "SECRET_KEY" in result.stderr
