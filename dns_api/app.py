@@ -14,6 +14,7 @@ from dns_api.api.errors import install_error_handlers
 from dns_api.api.idempotency import install_idempotency
 from dns_api.api.metrics import Metrics, install_metrics
 from dns_api.api.request_log import install_request_log
+from dns_api.api.route_index import RouteIndex
 from dns_api.api.routes import admin, audit, health, identity, records, tokens, zones
 from dns_api.api.source import SourceResolver
 from dns_api.db import migrate
@@ -54,15 +55,23 @@ def create_app(
                 background.cancel_scope.cancel()
         await services.aclose()
 
-    app = FastAPI(title="dns-api", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="dns-api",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redirect_slashes=False,  # a bare redirect is no answer for a DELETE: 404 in the envelope
+    )
     app.state.services = services
     app.state.source_of = SourceResolver(settings.trusted_proxies)
     install_error_handlers(app)
     install_idempotency(app, services.database, max_keys=settings.idempotency_max_keys)
     install_metrics(app, metrics)  # /metrics, and counts every request
     install_request_log(app)  # last: the outermost, so every reply gets X-Request-ID
-    for module in (health, identity, records, audit, zones, tokens, admin):
-        app.include_router(module.router)
+    routers = [m.router for m in (health, identity, records, audit, zones, tokens, admin)]
+    for router in routers:
+        app.include_router(router)
+    app.state.routes = RouteIndex.of(routers)
     return app
 
 

@@ -146,6 +146,14 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
     title, code = titles.get(exc.status_code, (str(exc.detail), "http_error"))
     detail = f"{request.method} {request.url.path}: {title.lower()}"
     headers = dict(exc.headers) if exc.headers else None
+    index = getattr(request.app.state, "routes", None)
+    if index is not None and exc.status_code == 405:
+        # Every method of every route at this path (Starlette names only the first route's).
+        headers = {**(headers or {}), "Allow": ", ".join(index.allowed(request.url.path))}
+    elif index is not None and exc.status_code == 404 and request.url.path.endswith("/"):
+        bare = request.url.path.rstrip("/")
+        if bare and index.allowed(bare):
+            detail += f" (no trailing slash: {bare})"
     return error_reply(
         exc.status_code, [error_item(title=title, detail=detail, code=code)], headers
     )

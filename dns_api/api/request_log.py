@@ -20,12 +20,10 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dns_api.logs import bind_request_id, unbind_request_id
@@ -51,43 +49,17 @@ def route_template(scope: Scope) -> str:
     """The path template of the route that served (or would serve) the request.
 
     The router records the route it picked in the scope. A request answered before routing (an
-    ``Idempotency-Key`` replay) is matched against the routes here; ``unmatched`` otherwise, so
-    a label never holds a raw path.
+    ``Idempotency-Key`` replay) is looked up in the app's ``RouteIndex``; ``unmatched``
+    otherwise, so a label never holds a raw path.
     """
     route = scope.get("route")
-    if route is not None:
-        return _template(route) or UNMATCHED
-    app = scope.get("app")
-    return _matching_template(getattr(app, "routes", ()), dict(scope)) or UNMATCHED
-
-
-def _template(route: Any) -> str | None:
     template = getattr(route, "path_format", None)
-    return template if isinstance(template, str) else None
-
-
-def _matching_template(routes: Iterable[Any], scope: Scope, depth: int = 0) -> str | None:
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return _template(route) or _included_template(route, scope, depth)
-    return None
-
-
-def _included_template(route: Any, scope: Scope, depth: int) -> str | None:
-    # Recent FastAPI keeps an included router as one route that resolves its own routes
-    # lazily (a private method, hence the care); older versions list the routes themselves.
-    resolve = getattr(route, "_match", None)
-    if resolve is None or depth > 8:
-        return None
-    try:
-        _, _, inner, context = resolve(scope)
-    except (TypeError, ValueError, AttributeError):
-        return None
-    found = _template(context) or _template(inner)
-    if found is None and inner is not None and inner is not route:
-        return _matching_template([inner], scope, depth + 1)
-    return found
+    if isinstance(template, str):
+        return template
+    app = scope.get("app")
+    index = getattr(getattr(app, "state", None), "routes", None)
+    found = index.template(scope["method"], scope["path"]) if index is not None else None
+    return found or UNMATCHED
 
 
 def actor_of(scope: Scope) -> tuple[str | None, int | None]:

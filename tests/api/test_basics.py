@@ -95,3 +95,27 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert "/records/{domain_type}/{domain}/{subdomain}/{to}" in spec["paths"]
     assert "requestBody" in spec["paths"]["/records"]["post"]
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/whoami", "GET, POST"),
+        ("PUT", "/records/1", "DELETE, GET, PATCH, POST"),
+        ("PATCH", "/zones/example.com/rrsets/www2/A", "DELETE, GET, HEAD, PUT"),
+    ],
+)
+def test_a_wrong_method_names_every_method_of_the_path(
+    client: TestClient, auth: Callable[..., dict[str, str]], method: str, path: str, allowed: str
+) -> None:
+    response = client.request(method, path, headers=auth())
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+    assert response.json()["errors"][0]["code"] == "method_not_allowed"
+
+
+def test_a_trailing_slash_is_404_in_the_envelope_not_a_bare_redirect(client: TestClient) -> None:
+    response = client.delete("/tokens/", follow_redirects=False)
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "route_not_found"
+    assert "no trailing slash: /tokens" in response.json()["errors"][0]["detail"]
