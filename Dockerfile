@@ -16,8 +16,10 @@
 #   keep WEB_CONCURRENCY unset or 1 and put /app/data on a volume (-v dns-api-data:/app/data).
 # - Without DNSIMPLE_ACCOUNT_TOKEN it starts in demo mode (the built-in emulator); that is for
 #   trying it out (docker run --rm -p 8000:8000 dns-api prints a token), not for production.
-# - The health check asks GET /health/live on port 8000 from inside the container (python, since
-#   the slim image has no curl). Put TLS in front: tokens travel in headers.
+# - It listens on PORT (default 8000: -e PORT=9000 -p 9000:9000 to change it); the health check
+#   asks GET /health/live on that port from inside the container (python: the slim image has no
+#   curl). Put TLS in front: tokens travel in headers, and set TRUSTED_PROXIES to the proxy's
+#   networks (docs/security.md).
 # - See docs/operations.md for several instances, backups, metrics and alerts.
 
 FROM python:3.11-slim
@@ -42,6 +44,7 @@ USER dns-api
 EXPOSE 8000
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health/live' % os.environ.get('PORT', '8000'), timeout=4)"]
 
-CMD ["dns-api", "serve", "--host", "0.0.0.0", "--port", "8000"]
+# The port is PORT's (8000 unless set), as everywhere dns-api serve runs.
+CMD ["dns-api", "serve", "--host", "0.0.0.0"]
