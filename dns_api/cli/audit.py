@@ -6,7 +6,6 @@ is, as an admin would).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated, Any
 
@@ -16,11 +15,10 @@ from rich.table import Table
 
 from dns_api.api.audit_json import build_filters, event_json
 from dns_api.cli.common import fail, settings_or_exit
-from dns_api.db import migrate
-from dns_api.db.database import Database
+from dns_api.cli.server_side import on_services
 from dns_api.domain import names
-from dns_api.errors import DnsApiError, ValidationFailed
-from dns_api.services.audit import AuditLog, Filters
+from dns_api.errors import ValidationFailed
+from dns_api.services.audit import Filters
 from dns_api.settings import Settings
 
 
@@ -57,14 +55,9 @@ def audit(
 
 
 def _search(settings: Settings, filters: Filters, limit: int) -> list[Any]:
-    migrate.upgrade(settings.database_url)
-    database = Database(settings.database_url)
-    try:
-        return asyncio.run(AuditLog(database).search(filters, limit=limit))
-    except DnsApiError as exc:
-        fail(exc.detail)
-    finally:
-        database.dispose()
+    return on_services(
+        settings, lambda services: services.audit.search(filters, limit=limit), writes=False
+    )
 
 
 def _print_table(events: list[dict[str, Any]]) -> None:

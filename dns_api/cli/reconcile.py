@@ -8,7 +8,6 @@ had items, 3 when the plan needs ``--force`` and did not get it, 1 on errors.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -19,12 +18,11 @@ from typing import Annotated, TypeVar
 import typer
 
 from dns_api.cli.common import fail, settings_or_exit
-from dns_api.cli.db import upgrade_database
 from dns_api.cli.demo import demo_dnsimple
+from dns_api.cli.server_side import on_services
 from dns_api.domain import names
 from dns_api.domain.records import FieldNames, validate_key
-from dns_api.errors import ConfigurationError, DnsApiError, ValidationFailed
-from dns_api.services.container import build_services
+from dns_api.errors import ConfigurationError
 from dns_api.services.reconcile import Reconciler
 from dns_api.services.reconcile_plan import (
     ApplyResult,
@@ -51,26 +49,18 @@ class Outcome:
     refused: str | None = None  # why the plan was not applied (it needs --force)
 
 
-def _with_reconciler(settings: Settings, work: Callable[[Reconciler], Awaitable[T]]) -> T:
+def _with_reconciler(
+    settings: Settings, work: Callable[[Reconciler], Awaitable[T]], *, writes: bool = True
+) -> T:
     """Run ``work`` against the configured database and DNSimple (in demo mode, the running
     demo's emulator); errors are one line."""
     demo = settings.demo_mode
-    settings = demo_dnsimple(settings)
-    upgrade_database(settings, demo=demo, ask_dnsimple=True)
-    services = build_services(settings)
-
-    async def run() -> T:
-        try:
-            return await work(Reconciler.of(services))
-        finally:
-            await services.aclose()
-
-    try:
-        return asyncio.run(run())
-    except ValidationFailed as exc:
-        fail("; ".join(f"--{p.field}: {p.message}" for p in exc.problems), EXIT_BAD_OPTION)
-    except DnsApiError as exc:
-        fail(exc.detail, EXIT_ERROR)
+    return on_services(
+        demo_dnsimple(settings),
+        lambda services: work(Reconciler.of(services)),
+        writes=writes,
+        demo=demo,
+    )
 
 
 def _settings_for_cron() -> Settings:
@@ -147,7 +137,7 @@ def reconcile(
     if zone is not None and not zone_name:
         fail(f"--zone: {zone!r} is not a zone name")
     outcome = _with_reconciler(
-        settings, lambda r: _reconcile(r, zone_name, apply, force, drop_missing)
+        settings, lambda r: _reconcile(r, zone_name, apply, force, drop_missing), writes=apply
     )
     if as_json:
         applied = outcome.results if apply and outcome.refused is None else None

@@ -8,7 +8,6 @@ that holds the ``tokens`` permission.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -18,14 +17,13 @@ from rich.console import Console
 from rich.table import Table
 
 from dns_api.cli.common import fail, settings_or_exit
-from dns_api.db import migrate
-from dns_api.db.database import Database
+from dns_api.cli.server_side import on_services, option
 from dns_api.domain.delegation import TokenRequest
 from dns_api.domain.records import ZoneRules
 from dns_api.domain.token_spec import token_request
-from dns_api.errors import DnsApiError, ValidationFailed
+from dns_api.errors import ValidationFailed
 from dns_api.services.clock import utc_now
-from dns_api.services.container import legacy_verifier
+from dns_api.services.container import legacy_verifier, zone_rules
 from dns_api.services.tokens import IssuedToken, TokenService
 from dns_api.settings import Settings
 from dns_api.views import token_json
@@ -61,21 +59,10 @@ def print_tokens(
         typer.echo(line)
 
 
-def _with_tokens(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
-    migrate.upgrade(settings.database_url)
-    database = Database(settings.database_url)
-
-    async def run() -> T:
-        return await work(TokenService(database))
-
-    try:
-        return asyncio.run(run())
-    except ValidationFailed as exc:
-        fail("; ".join(f"--{p.field.split('/')[-1]}: {p.message}" for p in exc.problems), 2)
-    except DnsApiError as exc:
-        fail(exc.detail)
-    finally:
-        database.dispose()
+def _with_tokens(
+    settings: Settings, work: Callable[[TokenService], Awaitable[T]], *, writes: bool = True
+) -> T:
+    return on_services(settings, lambda services: work(services.tokens), writes=writes)
 
 
 def _split(values: list[str]) -> list[str]:
@@ -114,8 +101,7 @@ def create(
         "types": _split(type),
         "actions": _split(action),
     }
-    rules = ZoneRules.build(settings.dnsimple_domains, settings.blacklisted_subdomains, 60)
-    request = _parse(rules, grant, expires, _split(cidr or []), can_mint)
+    request = _parse(zone_rules(settings), grant, expires, _split(cidr or []), can_mint)
     issued = _with_tokens(
         settings, lambda t: t.mint(name=name, owner=owner, request=request, created_by="cli")
     )
@@ -139,18 +125,7 @@ def _parse(
             now=utc_now(),
         )
     except ValidationFailed as exc:
-        fail("; ".join(f"--{_option(p.field)}: {p.message}" for p in exc.problems), 2)
-
-
-def _option(field: str) -> str:
-    last = field.split("/")[-1]
-    return {
-        "zones": "zone",
-        "names": "name-pattern",
-        "types": "type",
-        "actions": "action",
-        "cidrs": "cidr",
-    }.get(last, last)
+        fail("; ".join(f"--{option(p.field)}: {p.message}" for p in exc.problems), 2)
 
 
 def _grants_text(grants: list[dict[str, list[str]]]) -> str:
@@ -168,7 +143,8 @@ def list_tokens(
     """Every scoped token (never the secrets)."""
     settings = settings_or_exit()
     now = utc_now()
-    tokens = [token_json(t, now) for t in _with_tokens(settings, lambda t: t.list_all())]
+    found = _with_tokens(settings, lambda t: t.list_all(), writes=False)
+    tokens = [token_json(t, now) for t in found]
     if as_json:
         typer.echo(json.dumps(tokens, indent=2))
         return

@@ -12,6 +12,7 @@ from dns_api.domain.records import ZoneRules
 from dns_api.domain.rrsets import EntityTags
 from dns_api.providers.base import DnsProvider
 from dns_api.providers.dnsimple import CallObserver, DnsimpleClient
+from dns_api.providers.unconfigured import UnconfiguredProvider
 from dns_api.providers.upstream_policy import UpstreamPolicy
 from dns_api.services.audit import AuditLog
 from dns_api.services.auth import (
@@ -100,7 +101,9 @@ def build_services(
     """Wire the services for ``settings``; ``provider`` replaces DNSimple (tests, demo).
     ``on_call`` is told of every request sent to DNSimple (metrics)."""
     database = Database(settings.database_url)
-    if provider is None:
+    if provider is None and settings.demo_mode:
+        provider = UnconfiguredProvider()  # a command beside no running demo server
+    elif provider is None:
         provider = dnsimple_client(settings, on_call)
     tokens = TokenService(database)
     verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]

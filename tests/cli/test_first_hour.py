@@ -62,7 +62,24 @@ def test_read_only_commands_create_nothing(clean_config: dict[str, str], tmp_pat
     current = dns_api(clean_config, tmp_path, "db", "current")
     assert current.returncode == 0, current.stderr
     assert "no database" in current.stdout
+    for command in (["token", "list"], ["audit"], ["reconcile"]):
+        result = dns_api(clean_config, tmp_path, *command)
+        assert result.returncode == 1, command
+        assert "no database" in one_line_error(result) or "start it" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_token_is_minted_in_demo_mode_with_no_dnsimple_to_ask(
+    clean_config: dict[str, str], tmp_path: Path
+) -> None:
+    minted = dns_api(
+        clean_config,
+        tmp_path,
+        *("token", "create", "--owner", "ci", "--name", "ci", "--zone", "example.com"),
+        *("--name-pattern", "pr-*", "--type", "A", "--action", "read"),
+    )
+    assert minted.returncode == 0, minted.stderr
+    assert minted.stdout.splitlines()[-1].startswith("dnsapi_")
 
 
 def test_a_database_failure_says_why_without_the_password(
