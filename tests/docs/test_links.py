@@ -33,8 +33,7 @@ def test_relative_links_resolve(document: Path) -> None:
             continue  # https:, mailto:
         path, _, anchor = target.partition("#")
         linked = (document.parent / path).resolve() if path else document
-        if not linked.exists():
-            broken.append(target)
-        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+        missing_anchor = anchor and linked.suffix == ".md" and anchor not in anchors(linked)
+        if not linked.exists() or missing_anchor:
             broken.append(target)
     assert broken == [], f"{document.name}: {broken}"
