@@ -15,7 +15,18 @@ from dns_api.api.idempotency import install_idempotency
 from dns_api.api.metrics import Metrics, install_metrics
 from dns_api.api.request_log import install_request_log
 from dns_api.api.route_index import RouteIndex
-from dns_api.api.routes import admin, audit, health, identity, records, tokens, zones
+from dns_api.api.routes import (
+    acme_dns,
+    acme_httpreq,
+    admin,
+    audit,
+    dyndns,
+    health,
+    identity,
+    records,
+    tokens,
+    zones,
+)
 from dns_api.api.source import SourceResolver
 from dns_api.db import migrate
 from dns_api.errors import DnsApiError
@@ -68,7 +79,8 @@ def create_app(
     install_idempotency(app, services.database, max_keys=settings.idempotency_max_keys)
     install_metrics(app, metrics)  # /metrics, and counts every request
     install_request_log(app)  # last: the outermost, so every reply gets X-Request-ID
-    routers = [m.router for m in (health, identity, records, audit, zones, tokens, admin)]
+    modules = (health, identity, records, audit, zones, tokens, admin)
+    routers = [m.router for m in (*modules, acme_httpreq, acme_dns, dyndns)]
     for router in routers:
         app.include_router(router)
     app.state.routes = RouteIndex.of(routers)

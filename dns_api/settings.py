@@ -77,19 +77,24 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=512, ge=1, le=100_000)  # then 503 until some close
     # Idempotency-Key answers one token may have stored at a time (24 h each).
     idempotency_max_keys: int = Field(default=1000, ge=1, le=1_000_000)
+    # acme-dns: registrations live under this name (inside a configured zone), if set.
+    acme_dns_zone: str | None = None
+    acme_dns_registration: Literal["off", "open", "token"] = "off"
+    acme_dns_register_from: CommaList = Field(default_factory=list)  # networks, for "open"
 
     @field_validator(
         "valid_users",
         "dnsimple_domains",
         "blacklisted_subdomains",
         "trusted_proxies",
+        "acme_dns_register_from",
         mode="before",
     )
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_commas(value)
 
-    @field_validator("log_level", "log_format", mode="before")
+    @field_validator("log_level", "log_format", "acme_dns_registration", mode="before")
     @classmethod
     def _lower_level(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -110,7 +115,20 @@ class Settings(BaseSettings):
             raise ValueError("holds an empty name")
         return list(dict.fromkeys(normalized))
 
-    @field_validator("trusted_proxies")
+    @field_validator("acme_dns_zone")
+    @classmethod
+    def _acme_dns_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            normalized = names.normalize(value)
+        except names.InvalidName as exc:
+            raise ValueError(str(exc)) from None
+        if not names.is_hostname(normalized):
+            raise ValueError("must be a domain name such as auth.example.com")
+        return normalized
+
+    @field_validator("trusted_proxies", "acme_dns_register_from")
     @classmethod
     def _networks(cls, values: list[str]) -> list[str]:
         try:
@@ -162,6 +180,7 @@ def check_settings(settings: Settings) -> None:
             "DNSIMPLE_DOMAIN_TTL",
             f"must be within MIN_TTL..MAX_TTL ({settings.min_ttl}..{settings.max_ttl})",
         )
+    _check_acme_dns(settings)
     if settings.demo_mode:
         return
     if settings.dnsimple_account_id is None:
@@ -169,6 +188,21 @@ def check_settings(settings: Settings) -> None:
     if not settings.dnsimple_domains:
         raise ConfigurationError("DNSIMPLE_DOMAINS", "list at least one zone to manage")
     _check_secret_key(settings.secret_key)
+
+
+def _check_acme_dns(settings: Settings) -> None:
+    zone = settings.acme_dns_zone
+    if zone is None:
+        if settings.acme_dns_registration != "off":
+            raise ConfigurationError(
+                "ACME_DNS_REGISTRATION", "needs ACME_DNS_ZONE (where registrations live)"
+            )
+        return
+    zones = settings.dnsimple_domains or ["example.com"]  # demo mode's default zone
+    if names.zone_of(zone, zones) is None:
+        raise ConfigurationError(
+            "ACME_DNS_ZONE", f"must lie in one of DNSIMPLE_DOMAINS ({', '.join(zones)})"
+        )
 
 
 def _check_secret_key(secret: SecretStr | None) -> None:

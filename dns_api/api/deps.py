@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
-from dns_api.api.authentication import authenticate, source_address
+from dns_api.api.authentication import authenticate, credentials, source_address
 from dns_api.domain.policy import Principal
 from dns_api.errors import FieldProblem, ValidationFailed
 from dns_api.services.audit import act_as
@@ -41,6 +42,21 @@ async def current_principal(
     return principal
 
 
+def protocol_caller(protocol: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency for a protocol endpoint: the caller by Bearer or HTTP Basic (the token as
+    the password); the audit trail names the protocol and the Basic username."""
+
+    async def caller(request: Request) -> Principal:
+        principal = await authenticate(request, basic=True)
+        username = credentials(request, basic=True).username
+        via = f"{protocol} as {username}" if username else protocol
+        request.state.principal = principal
+        act_as(principal, source_address(request), request_id_of(request), via)
+        return principal
+
+    return caller
+
+
 def request_id_of(request: Request) -> str | None:
     request_id: str | None = getattr(request.state, "request_id", None)
     return request_id
@@ -56,7 +72,7 @@ def decimal_id(raw: str) -> int | None:
     return None
 
 
-async def _body_bytes(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     """The body, refused as soon as it passes ``MAX_BODY_BYTES`` (chunked bodies too)."""
     too_big = ValidationFailed([FieldProblem("body", f"must be at most {MAX_BODY_BYTES} bytes")])
     declared = decimal_id(request.headers.get("content-length", "0"))
@@ -73,7 +89,7 @@ async def _body_bytes(request: Request) -> bytes:
 
 async def read_json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object, whatever Content-Type curl sent; ``{}`` when empty."""
-    raw = await _body_bytes(request)
+    raw = await read_body(request)
     if not raw.strip():
         return {}
     try:

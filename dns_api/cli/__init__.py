@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from dns_api.cli import audit, client, db, emulator, reconcile, serve, tokens
+from dns_api.cli import acme_dns, audit, client, db, emulator, reconcile, serve, tokens
 
 app = typer.Typer(
     name="dns-api",
@@ -32,6 +32,7 @@ app.add_typer(
     db.app, name="db", help="Database schema (Alembic migrations).", rich_help_panel=SERVER
 )
 app.add_typer(tokens.app, name="token", help="Access tokens.", rich_help_panel=SERVER)
+app.add_typer(acme_dns.app, name="acme-dns", help="acme-dns registrations.", rich_help_panel=SERVER)
 # reconcile, adopt: help from the docstrings (exit codes)
 app.command("reconcile", rich_help_panel=SERVER)(reconcile.reconcile)
 app.command("adopt", rich_help_panel=SERVER)(reconcile.adopt)

@@ -181,3 +181,22 @@ class DatabaseMarkRow(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AcmeDnsAccountRow(Base):
+    """An acme-dns registration: credentials that may update the TXT values of one name,
+    ``<subdomain>.<ACME_DNS_ZONE>``. Only the SHA-256 of the key is kept."""
+
+    __tablename__ = "acme_dns_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(36), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    subdomain: Mapped[str] = mapped_column(String(36), unique=True)
+    allowfrom: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(255))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)

@@ -23,6 +23,8 @@ class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    # Open acme-dns registrations under ACME_DNS_ZONE (for ACME_DNS_REGISTRATION=token).
+    REGISTER = "register"
 
 
 ALL_ACTIONS = frozenset(Action)
@@ -31,6 +33,7 @@ ALL_ACTIONS = frozenset(Action)
 class TokenKind(StrEnum):
     LEGACY = "legacy"  # the original service's HS512 JWS: full record access
     SCOPED = "scoped"  # a dns-api token row with grants
+    ACME_DNS = "acme-dns"  # an acme-dns registration: one name's TXT values
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,27 @@ class EntityTags:
 
 
 @dataclass(frozen=True, slots=True)
+class SetEdit:
+    """A set changed by one value rather than as a whole (the protocols ACME clients speak):
+    ``add`` joins it (then only the ``keep_newest`` newest values stay, when given), or
+    ``remove`` leaves it. What is there already is kept, oldest first."""
+
+    add: Value | None = None
+    remove: Value | None = None
+    keep_newest: int | None = None
+
+    def values(self, current: Sequence[ManagedRecord]) -> tuple[Value, ...]:
+        """The values the set holds after the edit (``()``: none left)."""
+        oldest_first = dict.fromkeys(r.value for r in sorted(current, key=lambda r: r.id))
+        kept = [v for v in oldest_first if v not in (self.add, self.remove)]
+        if self.add is not None:
+            kept.append(self.add)
+        if self.keep_newest is not None:
+            kept = kept[-self.keep_newest :]
+        return tuple(kept)
+
+
+@dataclass(frozen=True, slots=True)
 class Create:
     key: SetKey
     value: Value

@@ -111,7 +111,9 @@ def _check_grant(raw: Any, at: str, rules: ZoneRules, problems: list[FieldProble
         problems.append(FieldProblem(f"{at}/types", f"must be {', '.join(SUPPORTED_TYPES)} or *"))
     bad_actions = [a for a in actions if a.strip().lower() not in {str(x) for x in Action}]
     if bad_actions:
-        problems.append(FieldProblem(f"{at}/actions", "must be read, create, update or delete"))
+        problems.append(
+            FieldProblem(f"{at}/actions", "must be read, create, update, delete or register")
+        )
     for pattern in names:
         try:
             NamePattern.parse(pattern)

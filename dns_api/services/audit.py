@@ -33,6 +33,7 @@ class Actor:
     token_id: int | None = None
     source: str | None = None
     request_id: str | None = None
+    via: str | None = None  # a protocol endpoint, and the username its client gave
 
 
 _current: ContextVar[Actor | None] = ContextVar("dns_api_actor", default=None)
@@ -48,9 +49,12 @@ def acting(actor: Actor) -> Iterator[None]:
         _current.reset(token)
 
 
-def act_as(principal: Principal, source: str | None, request_id: str | None) -> None:
-    """For the rest of this request, changes are attributed to ``principal``."""
-    _current.set(Actor(principal.user, principal.token_id, source, request_id))
+def act_as(
+    principal: Principal, source: str | None, request_id: str | None, via: str | None = None
+) -> None:
+    """For the rest of this request, changes are attributed to ``principal`` (``via`` a
+    protocol endpoint, when one is named)."""
+    _current.set(Actor(principal.user, principal.token_id, source, request_id, via))
 
 
 def current_actor(fallback_user: str) -> Actor:
@@ -120,9 +124,15 @@ def add(
             dnsimple_record_id=dnsimple_record_id,
             before=before,
             after=after,
-            detail=detail,
+            detail=_with_via(detail, actor.via),
         )
     )
+
+
+def _with_via(detail: str | None, via: str | None) -> str | None:
+    if via is None:
+        return detail
+    return f"{detail} (via {via})" if detail else f"via {via}"
 
 
 def _fit(column: str, value: str | None) -> str | None:

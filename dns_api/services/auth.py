@@ -115,6 +115,11 @@ class Authenticator:
                 self._throttle.failed(source)  # TooManyFailures past the budget
             raise
 
+    def failed(self, source: str | None) -> None:
+        """Count a failed authentication of another kind (acme-dns credentials) from ``source``
+        against the same budget; ``TooManyFailures`` past it."""
+        self._throttle.failed(source)
+
     async def _authenticate(self, token: str | None, source: str | None) -> Principal:
         if not token:
             raise AuthenticationFailed("no bearer token")

@@ -14,6 +14,7 @@ from dns_api.providers.base import DnsProvider
 from dns_api.providers.dnsimple import CallObserver, DnsimpleClient
 from dns_api.providers.unconfigured import UnconfiguredProvider
 from dns_api.providers.upstream_policy import UpstreamPolicy
+from dns_api.services.acme_dns import AcmeDnsConfig, AcmeDnsService
 from dns_api.services.audit import AuditLog
 from dns_api.services.auth import (
     Authenticator,
@@ -21,6 +22,8 @@ from dns_api.services.auth import (
     ScopedTokenVerifier,
     TokenVerifier,
 )
+from dns_api.services.clock import utc_now
+from dns_api.services.dyndns import DynDns
 from dns_api.services.intents import IntentLog
 from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
@@ -45,6 +48,8 @@ class Services:
     locks: NameLocks
     recovery: IntentRecovery
     audit: AuditLog
+    acme_dns: AcmeDnsService
+    dyndns: DynDns
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -131,4 +136,6 @@ def build_services(
         locks=locks,
         recovery=recovery,
         audit=audit,
+        acme_dns=AcmeDnsService(database, AcmeDnsConfig.of(settings), utc_now),
+        dyndns=DynDns(record_sets, audit),
     )

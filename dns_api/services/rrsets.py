@@ -29,6 +29,7 @@ from dns_api.domain.rrsets import (
     EntityTags,
     Plan,
     RecordSet,
+    SetEdit,
     SetKey,
     ordered,
     plan_delete,
@@ -85,7 +86,9 @@ def _tags(header: str, *, weak: bool) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class SetRequest:
-    """Make the set ``key`` exactly ``values`` (``None``: delete the set).
+    """Make the set ``key`` exactly ``values`` (``None``: delete the set), or change it by one
+    value (``edit``: ``values`` is then not used; a set left empty is deleted, and removing a
+    value that is not there changes nothing).
 
     ``create_only``: only if the set is empty now (``POST /records``), else ``Conflict``.
     """
@@ -95,6 +98,7 @@ class SetRequest:
     ttl: int | None = None
     precondition: Precondition = Precondition()
     create_only: bool = False
+    edit: SetEdit | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,17 +249,21 @@ class RecordSetService:
                 f"{key.type} record {key.fqdn} already exists; change it with PATCH "
                 "/records/<id>, or add values with PUT /zones/<zone>/rrsets/<name>/<type>"
             )
+        wanted = request.edit.values(current) if request.edit else request.values
         values: tuple[Value, ...] = ()
         ttl: int | None = None
-        if request.values is None:
+        if request.edit is not None and not wanted:
+            plan = plan_delete(current)  # nothing left (or nothing there: nothing to do)
+        elif wanted is None:
             if not current:
                 raise NotFound(f"No {key.label()} records")
             plan = plan_delete(current)
         else:
             ttl = request.ttl or before.ttl or self._rules.default_ttl
-            plan = plan_set(key, current, request.values, ttl)
-            values = ordered(request.values)
-        self._authorize(principal, key, plan, deleting=request.values is None)
+            plan = plan_set(key, current, wanted, ttl)
+            values = ordered(wanted)
+        if request.edit is None or not plan.is_empty:  # an edit that changes nothing is as asked
+            self._authorize(principal, key, plan, deleting=not wanted)
         after_etag = self._tags.of(key, [(v, ttl) for v in values]) if ttl else None
         readable = may_read_set(principal, key.zone, key.name, key.type)
         return SetChange(key, before, values, ttl, after_etag, plan, readable)
@@ -263,8 +271,11 @@ class RecordSetService:
     def _authorize_request(self, principal: Principal, request: SetRequest) -> None:
         """What the request asks, before anything is read (see the module docstring)."""
         key = request.key
-        if request.values is None:
-            actions: tuple[Action, ...] = (Action.DELETE,)
+        if request.edit is not None:
+            add = request.edit.add is not None
+            actions: tuple[Action, ...] = (Action.CREATE,) if add else (Action.DELETE,)
+        elif request.values is None:
+            actions = (Action.DELETE,)
         elif request.create_only:
             actions = (Action.CREATE,)
         else:

@@ -251,11 +251,17 @@ def flatmap_case(context: HookContext, case: Case) -> st.SearchStrategy[Case]:
     return st.just(case) | types.map(lambda record_type: _of_type(case, record_type))
 
 
+# Endpoints that speak another protocol's errors, as its clients expect: acme-dns' {"error"}
+# JSON and DynDNS2's plain-text answer lines (their own tests pin those).
+OTHER_PROTOCOLS = ("/acme-dns/register", "/acme-dns/update", "/nic/update")
+
+
 def error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Every 4xx: ``{"errors": [{"title", "detail", "code", ...}], "meta": {"status": N}}``,
-    N the HTTP status. 304 and other non-4xx replies are not concerned."""
+    N the HTTP status. 304 and other non-4xx replies are not concerned, nor the endpoints of
+    ``OTHER_PROTOCOLS``."""
     status = response.status_code
-    if not 400 <= status < 500:
+    if not 400 <= status < 500 or case.path in OTHER_PROTOCOLS:
         return None
     try:
         body = response.json()
