@@ -112,7 +112,7 @@ def test_whoami_and_zones(cli: Invoke, server_url: str) -> None:
     table = cli("whoami")
     assert table.exit_code == 0
     assert "alice (legacy token)" in table.stdout
-    assert "create, delete, read, update" in table.stdout
+    assert "create, delete, read, register, update" in table.stdout
 
     zones = data(cli("zones", "--json", "--url", server_url, "--token", TOKEN))
     assert [z["name"] for z in zones] == ["example.com", "example.org"]
