@@ -1,4 +1,5 @@
-"""``dns-api emulator``: the DNSimple emulator as a stand-alone server."""
+"""``dns-api emulator``: the DNSimple emulator as a stand-alone server, optionally also
+answering DNS queries for its zones (``--dns-port``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from dns_api.cli.common import fail
 from dns_api.emulator import EmulatorState
+from dns_api.emulator.dns import RunningDns, start_dns
 from dns_api.emulator.server import serve_forever
 
 
@@ -19,6 +22,10 @@ def emulator(
     token: Annotated[str, typer.Option(help="The bearer token it accepts.")] = "emulator-token",  # noqa: S107 (the emulator's own test token)
     hourly_limit: Annotated[int, typer.Option(help="Requests per hour before 429.")] = 2400,
     state_file: Annotated[Path | None, typer.Option(help="Keep records in this JSON file.")] = None,
+    dns_port: Annotated[
+        int | None,
+        typer.Option(help="Also answer DNS for the zones on this UDP+TCP port (0: a free one)."),
+    ] = None,
 ) -> None:
     """Serve DNSimple API v2 (whoami, zones, zone records) from memory."""
     state = EmulatorState(
@@ -28,5 +35,20 @@ def emulator(
         hourly_limit=hourly_limit,
         persist_path=state_file,
     )
-    typer.echo(f"DNSimple emulator on http://{host}:{port}/v2 (account {account_id})")
-    serve_forever(state, host, port)
+    dns = _start_dns(state, host, dns_port) if dns_port is not None else None
+    url_host = f"[{host}]" if ":" in host else host
+    zones = ", ".join(z["name"] for z in state.zones())
+    line = f"DNSimple emulator on http://{url_host}:{port}/v2 (account {account_id}, token {token}"
+    typer.echo(f"{line}, zones {zones})" + (f"; DNS on {dns.address}" if dns else ""))
+    try:
+        serve_forever(state, host, port)
+    finally:
+        if dns is not None:
+            dns.stop()
+
+
+def _start_dns(state: EmulatorState, host: str, port: int) -> RunningDns:
+    try:
+        return start_dns(state, host, port)
+    except OSError as exc:
+        fail(f"cannot serve DNS on {host}:{port}: {exc}")

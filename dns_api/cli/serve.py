@@ -32,6 +32,7 @@ from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
 from dns_api.cli.db import upgrade_database
 from dns_api.cli.tokens import token_lines
 from dns_api.emulator import EmulatorState, RunningEmulator, start_emulator
+from dns_api.emulator.dns import RunningDns, start_dns
 from dns_api.settings import Settings
 
 EMULATOR_STATE = Path("data") / "emulator.json"
@@ -59,7 +60,7 @@ def serve(
     logging.config.dictConfig(log_config)
     if workers > 1:
         _check_several_workers(settings)
-    emulator = _start_demo_emulator(settings) if settings.demo_mode else None
+    emulator, demo_dns = _start_demo_emulator(settings) if settings.demo_mode else (None, None)
     if emulator is not None:
         settings = _pointed_at(settings, emulator)
     upgrade_database(settings, demo=emulator is not None, ask_dnsimple=True)
@@ -91,6 +92,8 @@ def serve(
         if emulator is not None:
             demo.withdraw()
             emulator.stop()
+        if demo_dns is not None:
+            demo_dns.stop()
 
 
 def _check_several_workers(settings: Settings) -> None:
@@ -108,20 +111,27 @@ def _check_several_workers(settings: Settings) -> None:
         )
 
 
-def _start_demo_emulator(settings: Settings) -> RunningEmulator:
+def _start_demo_emulator(settings: Settings) -> tuple[RunningEmulator, RunningDns]:
+    """The emulator over HTTP, and over DNS on a free port (``dig @127.0.0.1 -p PORT``)."""
     state = EmulatorState(
         account_id=int(settings.dnsimple_account_id or 1010),
         zones=settings.dnsimple_domains,
         persist_path=EMULATOR_STATE,
     )
     emulator = start_emulator(state)
+    try:
+        dns = start_dns(state)
+    except OSError:
+        emulator.stop()
+        raise
     demo.announce(emulator.url, state.token)
     typer.echo(
         "dns-api: demo mode (no DNSIMPLE_ACCOUNT_TOKEN): using the built-in DNSimple emulator at "
         f"{emulator.url} for {', '.join(settings.dnsimple_domains)} and "
-        f"{make_url(settings.database_url).render_as_string(hide_password=True)}"
+        f"{make_url(settings.database_url).render_as_string(hide_password=True)}; "
+        f"DNS on {dns.address} (dig @{dns.host} -p {dns.port} {settings.dnsimple_domains[0]})"
     )
-    return emulator
+    return emulator, dns
 
 
 def _pointed_at(settings: Settings, emulator: RunningEmulator) -> Settings:
