@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from dns_api.db.audit import Event, Filters
 from dns_api.domain import names
 from dns_api.errors import FieldProblem, ValidationFailed
-from dns_api.services.audit import Event, Filters
 from dns_api.views import timestamp
 
 APEX = "@"

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from dns_api.db import acme_dns as accounts
+from dns_api.db import audit
 from dns_api.db.database import Database
 from dns_api.db.models import AcmeDnsAccountRow
 from dns_api.domain import names
@@ -33,7 +34,6 @@ from dns_api.domain.patterns import NamePattern
 from dns_api.domain.policy import Action, Grant, Principal, TokenKind, decide
 from dns_api.domain.rrsets import SetKey
 from dns_api.errors import AuthenticationFailed, NotFound
-from dns_api.services import audit
 from dns_api.services.audit import current_actor
 from dns_api.settings import Settings
 
@@ -217,6 +217,7 @@ class AcmeDnsService:
             session,
             action,
             actor=who,
+            at=self._clock(),
             zone=key.zone if key else None,
             name=key.name if key else None,
             type="TXT",

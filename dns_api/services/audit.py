@@ -1,8 +1,14 @@
-"""The audit trail: one append-only event per change and per denial.
+"""The audit trail's use cases, and who the changes of this request are attributed to.
 
-Changes are recorded inside the transaction that makes them (``add``), so an event exists if
-and only if its change does. Who acted comes from the request (``act_as``, set by the API for
-each request: user, token, source address, request id) or, outside a request, from the caller.
+Who acted comes from the request (``act_as``, set by the API for each request: user, token,
+source address, request id) or, outside a request, from the caller (``acting``, or the fallback
+user given to ``current_actor``). Events are written by ``db.audit``, inside the transaction of
+the change they record.
+
+Reading the trail: admins see every event. Any other token sees only the record events of the
+record sets it may read: never token events, never events without a zone. The database filters
+by the token's grants (``db.visibility``); each event is then checked exactly, and a page keeps
+fetching until it holds ``limit`` visible events or the trail ends.
 """
 
 from __future__ import annotations
@@ -10,31 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from dns_api.db import audit as events
+from dns_api.db.audit import Actor, Event, Filters
 
-from dns_api.db import visibility
+__all__ = ["Actor", "AuditTrail", "Event", "Filters", "act_as", "acting", "current_actor"]
 from dns_api.db.database import Database
-from dns_api.db.models import AuditRow
-from dns_api.domain.policy import Grant, Principal
-from dns_api.domain.rdata import Value
+from dns_api.domain.policy import Action, Grant, Principal, decide, is_admin
 from dns_api.services.clock import utc_now
 
-OK, DENIED, PARTIAL = "ok", "denied", "partial"
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    user: str
-    token_id: int | None = None
-    source: str | None = None
-    request_id: str | None = None
-    via: str | None = None  # a protocol endpoint, and the username its client gave
-
+HISTORY_BATCH = 500
 
 _current: ContextVar[Actor | None] = ContextVar("dns_api_actor", default=None)
 
@@ -64,100 +56,20 @@ def current_actor(fallback_user: str) -> Actor:
     return actor
 
 
-def value_json(record_type: str, value: Value, ttl: int) -> dict[str, Any]:
-    return {"value": value.text(record_type), "ttl": ttl}
+def visible(principal: Principal, event: Event) -> bool:
+    """Whether ``principal`` may see ``event`` (see the module docstring)."""
+    if is_admin(principal):
+        return True
+    if not event.action.startswith("record:") or event.zone is None:
+        return False
+    if event.name is None or event.type is None:
+        return False
+    return decide(principal, Action.READ, event.zone, event.name, event.type).allowed
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: int
-    at: datetime
-    actor: str
-    token_id: int | None
-    source: str | None
-    request_id: str | None
-    action: str
-    outcome: str
-    zone: str | None
-    name: str | None
-    type: str | None
-    record_id: int | None
-    dnsimple_record_id: int | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    detail: str | None
+class AuditTrail:
+    """Records refusals; reads the trail as a principal may see it; prunes it."""
 
-
-def add(
-    session: Session,
-    action: str,
-    *,
-    actor: Actor,
-    outcome: str = OK,
-    zone: str | None = None,
-    name: str | None = None,
-    type: str | None = None,
-    record_id: int | None = None,
-    dnsimple_record_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    detail: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Append one event inside the caller's transaction.
-
-    Text that does not fit its column is cut to fit: an event is never lost (and a write never
-    fails) because a caller-influenced field was long."""
-    session.add(
-        AuditRow(
-            at=at or utc_now(),
-            actor=_fit("actor", actor.user),
-            token_id=actor.token_id,
-            source=_fit("source", actor.source),
-            request_id=_fit("request_id", actor.request_id),
-            action=action,
-            outcome=outcome,
-            zone=_fit("zone", zone),
-            name=_fit("name", name),
-            type=_fit("type", type),
-            record_id=record_id,
-            dnsimple_record_id=dnsimple_record_id,
-            before=before,
-            after=after,
-            detail=_with_via(detail, actor.via),
-        )
-    )
-
-
-def _with_via(detail: str | None, via: str | None) -> str | None:
-    if via is None:
-        return detail
-    return f"{detail} (via {via})" if detail else f"via {via}"
-
-
-def _fit(column: str, value: str | None) -> str | None:
-    width: int | None = getattr(AuditRow.__table__.c[column].type, "length", None)
-    if value is None or width is None or len(value) <= width:
-        return value
-    return value[: width - 1] + "\u2026"
-
-
-_EVENTS = AuditRow.__table__
-_SUBJECT_COLUMNS = (_EVENTS.c.zone, _EVENTS.c.name, _EVENTS.c.type)
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    zone: str | None = None
-    name: str | None = None
-    actor: str | None = None
-    action: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    record_id: int | None = None
-
-
-class AuditLog:
     def __init__(self, database: Database) -> None:
         self._db = database
 
@@ -166,22 +78,41 @@ class AuditLog:
     ) -> None:
         """Record a refused record write, one event per target (its own transaction: nothing
         else happened)."""
-        actor = current_actor(principal.user)
+        actor, now = current_actor(principal.user), utc_now()
+        await self._db.run(lambda s: events.add_refusals(s, actor, targets, detail, now))
 
-        def write(session: Session) -> None:
-            for target in targets:
-                add(
-                    session,
-                    "record:denied",
-                    actor=actor,
-                    outcome=DENIED,
-                    zone=target.get("zone"),
-                    name=target.get("name"),
-                    type=target.get("type") or None,
-                    detail=detail,
-                )
+    async def page(
+        self, principal: Principal, filters: Filters, before_id: int | None, limit: int
+    ) -> tuple[list[Event], int | None]:
+        """Up to ``limit`` visible events older than ``before_id``, newest first, and the
+        next cursor."""
+        found: list[Event] = []
+        cursor = before_id
+        readable_by = None if is_admin(principal) else principal.grants
+        while len(found) <= limit:
+            batch = await self.search(
+                filters, before_id=cursor, limit=limit + 1, readable_by=readable_by
+            )
+            found.extend(e for e in batch if visible(principal, e))
+            if len(batch) <= limit:
+                break
+            cursor = batch[-1].id
+        if len(found) > limit:
+            return found[:limit], found[limit - 1].id
+        return found, None
 
-        await self._db.run(write)
+    async def history(self, principal: Principal, record_id: int) -> list[Event]:
+        """Every visible event of the record ``record_id``, oldest first."""
+        found: list[Event] = []
+        cursor: int | None = None
+        while True:
+            batch = await self.search(
+                Filters(record_id=record_id), before_id=cursor, limit=HISTORY_BATCH
+            )
+            found.extend(e for e in batch if visible(principal, e))
+            if len(batch) < HISTORY_BATCH:
+                return found[::-1]
+            cursor = batch[-1].id
 
     async def search(
         self,
@@ -191,71 +122,17 @@ class AuditLog:
         limit: int = 100,
         readable_by: tuple[Grant, ...] | None = None,
     ) -> list[Event]:
-        """Events matching ``filters``, newest first, older than ``before_id`` (the cursor).
-
-        ``readable_by``: only record events these grants may read (filtered by the database;
-        see ``db.visibility``), for a caller who is not an admin."""
-
-        def load(session: Session) -> list[Event]:
-            query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
-            if readable_by is not None:
-                query = query.where(
-                    AuditRow.action.startswith("record:"),
-                    visibility.readable(readable_by, *_SUBJECT_COLUMNS),
-                )
-            for column, value in (
-                (AuditRow.zone, filters.zone),
-                (AuditRow.name, filters.name),
-                (AuditRow.actor, filters.actor),
-                (AuditRow.action, filters.action),
-                (AuditRow.record_id, filters.record_id),
-            ):
-                if value is not None:
-                    query = query.where(column == value)
-            if filters.since is not None:
-                query = query.where(AuditRow.at >= filters.since)
-            if filters.until is not None:
-                query = query.where(AuditRow.at < filters.until)
-            if before_id is not None:
-                query = query.where(AuditRow.id < before_id)
-            return [_event(row) for row in session.scalars(query)]
-
-        return await self._db.run(load)
+        """Events matching ``filters``, newest first (no visibility check: the CLI, admins)."""
+        return await self._db.run(
+            lambda s: events.search(
+                s, filters, before_id=before_id, limit=limit, readable_by=readable_by
+            )
+        )
 
     async def get(self, event_id: int) -> Event | None:
-        def load(session: Session) -> Event | None:
-            row = session.get(AuditRow, event_id)
-            return _event(row) if row else None
-
-        return await self._db.run(load)
+        return await self._db.run(lambda s: events.get(s, event_id))
 
     async def prune(self, keep_days: int) -> int:
         """Delete events older than ``keep_days`` (the retention setting); returns how many."""
         cutoff = utc_now() - timedelta(days=keep_days)
-
-        def remove(session: Session) -> int:
-            result = session.execute(delete(AuditRow).where(AuditRow.at < cutoff))
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-        return await self._db.run(remove)
-
-
-def _event(row: AuditRow) -> Event:
-    return Event(
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        token_id=row.token_id,
-        source=row.source,
-        request_id=row.request_id,
-        action=row.action,
-        outcome=row.outcome,
-        zone=row.zone,
-        name=row.name,
-        type=row.type,
-        record_id=row.record_id,
-        dnsimple_record_id=row.dnsimple_record_id,
-        before=row.before,
-        after=row.after,
-        detail=row.detail,
-    )
+        return await self._db.run(lambda s: events.prune(s, cutoff))

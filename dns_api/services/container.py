@@ -15,7 +15,7 @@ from dns_api.providers.dnsimple import CallObserver, DnsimpleClient
 from dns_api.providers.unconfigured import UnconfiguredProvider
 from dns_api.providers.upstream_policy import UpstreamPolicy
 from dns_api.services.acme_dns import AcmeDnsConfig, AcmeDnsService
-from dns_api.services.audit import AuditLog
+from dns_api.services.audit import AuditTrail
 from dns_api.services.auth import (
     Authenticator,
     LegacyTokenVerifier,
@@ -29,6 +29,7 @@ from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
 from dns_api.services.records import RecordService
 from dns_api.services.recovery import IntentRecovery
+from dns_api.services.revert import Reverter
 from dns_api.services.rrsets import RecordSetService
 from dns_api.services.throttle import FailureThrottle
 from dns_api.services.tokens import TokenService
@@ -47,9 +48,10 @@ class Services:
     tokens: TokenService
     locks: NameLocks
     recovery: IntentRecovery
-    audit: AuditLog
+    audit: AuditTrail
     acme_dns: AcmeDnsService
     dyndns: DynDns
+    reverter: Reverter
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -120,17 +122,18 @@ def build_services(
     shared = None if urls.is_sqlite(settings.database_url) else AdvisoryLocks(settings.database_url)
     locks = NameLocks(shared)
     recovery = IntentRecovery(database, provider, intents, locks)
-    audit = AuditLog(database)
+    audit = AuditTrail(database)
     record_sets = RecordSetService(
         database, provider, runner, rules, locks, audit, entity_tags(settings)
     )
+    records = RecordService(database, runner, rules, locks, record_sets, audit)
     return Services(
         settings=settings,
         rules=rules,
         database=database,
         provider=provider,
         authenticator=Authenticator(verifiers, FailureThrottle(settings.auth_failure_limit)),
-        records=RecordService(database, runner, rules, locks, record_sets, audit),
+        records=records,
         record_sets=record_sets,
         tokens=tokens,
         locks=locks,
@@ -138,4 +141,5 @@ def build_services(
         audit=audit,
         acme_dns=AcmeDnsService(database, AcmeDnsConfig.of(settings), utc_now),
         dyndns=DynDns(record_sets, audit),
+        reverter=Reverter(records, record_sets),
     )

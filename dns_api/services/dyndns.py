@@ -16,12 +16,12 @@ from dns_api.domain.policy import Principal
 from dns_api.domain.rdata import parse_value
 from dns_api.domain.rrsets import SetKey
 from dns_api.errors import DnsApiError, PermissionDenied, StorageUnavailable, UpstreamError
-from dns_api.services.audit import AuditLog
+from dns_api.services.audit import AuditTrail
 from dns_api.services.rrsets import RecordSetService, SetRequest
 
 
 class DynDns:
-    def __init__(self, record_sets: RecordSetService, audit: AuditLog) -> None:
+    def __init__(self, record_sets: RecordSetService, audit: AuditTrail) -> None:
         self._sets = record_sets
         self._audit = audit
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from dns_api.db import original
+from dns_api.db import audit, original
+from dns_api.db.audit import Actor, state_json
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
 from dns_api.db.original import OriginalRow
@@ -31,8 +32,6 @@ from dns_api.domain.rdata import Value
 from dns_api.domain.records import FieldNames, RecordSpec, ZoneRules, validate_record
 from dns_api.errors import DnsApiError, UpstreamError, ValidationFailed
 from dns_api.providers.base import DnsProvider, ProviderRecord
-from dns_api.services import audit
-from dns_api.services.audit import Actor, value_json
 from dns_api.services.clock import utc_now
 
 log = logging.getLogger(__name__)
@@ -198,7 +197,7 @@ def _save(session: Session, records: list[RecordRow], note: str) -> bool:
             type=row.type,
             record_id=row.id,
             dnsimple_record_id=row.dnsimple_record_id,
-            after=value_json(row.type, Value(row.content, row.priority), row.ttl),
+            after=state_json(row.type, Value(row.content, row.priority), row.ttl),
             detail="taken over from python-dns-api's record table",
         )
     return True

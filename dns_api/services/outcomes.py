@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dns_api.db import queries
+from dns_api.db import audit, queries
+from dns_api.db.audit import OK, PARTIAL, Actor
+from dns_api.db.audit import state_json as value_json
 from dns_api.db.models import RecordRow
 from dns_api.domain.rdata import Value
 from dns_api.domain.records import ManagedRecord
 from dns_api.domain.rrsets import Create, Update
 from dns_api.providers.base import ProviderRecord
-from dns_api.services import audit
-from dns_api.services.audit import OK, PARTIAL, Actor, value_json
 from dns_api.services.intents import DONE, close_in, pending_intent
 from dns_api.services.records_view import to_managed
 

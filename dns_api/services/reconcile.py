@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.orm import Session
 
-from dns_api.db import queries
+from dns_api.db import audit, queries
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
 from dns_api.domain import names
@@ -26,7 +26,6 @@ from dns_api.domain.records import ManagedRecord, ZoneRules
 from dns_api.domain.rrsets import Create, Delete, Plan, SetKey, Update
 from dns_api.errors import Conflict, NotFound, PermissionDenied, UpstreamNotFound, UpstreamRejected
 from dns_api.providers.base import DnsProvider, NewRecord, ProviderRecord, RecordChanges
-from dns_api.services import audit
 from dns_api.services.audit import current_actor
 from dns_api.services.clock import utc_now
 from dns_api.services.container import Services
@@ -265,6 +264,7 @@ def _adopt_rows(
             session,
             "record:adopted",
             actor=current_actor(actor),
+            at=now,
             zone=zone,
             name=name,
             type=row.type,
@@ -292,6 +292,7 @@ def _event(
         session,
         "reconcile:applied",
         actor=current_actor(actor),
+        at=utc_now(),
         zone=row.zone,
         name=row.name,
         type=row.type,

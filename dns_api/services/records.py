@@ -18,7 +18,7 @@ from dns_api.domain.records import ManagedRecord, RecordSpec, ZoneRules
 from dns_api.domain.rrsets import Delete, Plan, SetKey, Update
 from dns_api.errors import Conflict, NotFound
 from dns_api.services.access import authorize_write, may_read
-from dns_api.services.audit import AuditLog
+from dns_api.services.audit import AuditTrail
 from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
 from dns_api.services.records_view import to_managed
@@ -57,7 +57,7 @@ class RecordService:
         rules: ZoneRules,
         locks: NameLocks,
         sets: RecordSetService,
-        audit: AuditLog,
+        audit: AuditTrail,
     ) -> None:
         self._db = database
         self._audit = audit

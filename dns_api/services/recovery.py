@@ -15,13 +15,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dns_api.db import queries
+from dns_api.db import audit, queries
+from dns_api.db.audit import Actor
 from dns_api.db.database import Database
 from dns_api.db.models import RecordRow
 from dns_api.domain.rdata import Value
 from dns_api.providers.base import DnsProvider, ProviderRecord
-from dns_api.services import audit
-from dns_api.services.audit import Actor
 from dns_api.services.clock import utc_now
 from dns_api.services.intents import DONE, FAILED, PENDING, UNDONE, Intent, IntentLog, close_in
 from dns_api.services.locks import NameLocks
@@ -155,6 +154,7 @@ def _event(
         action,
         actor=actor,
         outcome=RECOVERED,
+        at=utc_now(),
         record_id=record_id,
         dnsimple_record_id=dnsimple_record_id,
         before=before,

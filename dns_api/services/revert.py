@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from dns_api.db.audit import Event
 from dns_api.domain.policy import Principal
 from dns_api.domain.rdata import ContentError, Value, parse_value
 from dns_api.domain.records import ManagedRecord
 from dns_api.domain.rrsets import Plan, SetKey
 from dns_api.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from dns_api.services.audit import Event
 from dns_api.services.records import RecordService
 from dns_api.services.rrsets import Precondition, RecordSetService, SetRequest
 

@@ -38,7 +38,7 @@ from dns_api.domain.rrsets import (
 from dns_api.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
 from dns_api.providers.base import DnsProvider
 from dns_api.services.access import authorize_request, authorize_write, may_read_set
-from dns_api.services.audit import AuditLog
+from dns_api.services.audit import AuditTrail
 from dns_api.services.locks import NameLocks
 from dns_api.services.ownership import check_unowned
 from dns_api.services.plans import PlanRunner
@@ -127,7 +127,7 @@ class RecordSetService:
         runner: PlanRunner,
         rules: ZoneRules,
         locks: NameLocks,
-        audit: AuditLog,
+        audit: AuditTrail,
         tags: EntityTags,
     ) -> None:
         self._db = database

@@ -21,13 +21,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from dns_api.db import audit
+from dns_api.db.audit import Actor
 from dns_api.db.database import Database
 from dns_api.db.models import TokenRow
 from dns_api.domain.delegation import TokenRequest, excess
 from dns_api.domain.policy import Grant, Principal, TokenKind
 from dns_api.errors import AuthenticationFailed, NotFound, PermissionDenied
-from dns_api.services import audit
-from dns_api.services.audit import Actor, current_actor
+from dns_api.services.audit import current_actor
 from dns_api.services.clock import utc_now
 
 PREFIX = "dnsapi_"
@@ -333,7 +334,7 @@ def _event(
     after: dict[str, Any] | None = None,
 ) -> None:
     detail = f"token {row.id} ({row.name})"
-    audit.add(session, action, actor=who, before=before, after=after, detail=detail)
+    audit.add(session, action, actor=who, at=utc_now(), before=before, after=after, detail=detail)
 
 
 def _actor(principal: Principal) -> str:

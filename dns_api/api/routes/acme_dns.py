@@ -32,12 +32,13 @@ from dns_api.api.deps import (
 from dns_api.api.envelope import reply
 from dns_api.api.errors import audit_refusal
 from dns_api.api.replies import errors
+from dns_api.db.audit import Actor
 from dns_api.domain.policy import Principal, is_admin
 from dns_api.domain.rdata import parse_value
 from dns_api.domain.rrsets import SetEdit
 from dns_api.errors import AuthenticationFailed, DnsApiError, NotFound, PermissionDenied
 from dns_api.services.acme_dns import Registration, new_label, parse_allowfrom
-from dns_api.services.audit import Actor, act_as, acting
+from dns_api.services.audit import act_as, acting
 from dns_api.services.container import Services
 from dns_api.services.rrsets import SetRequest
 from dns_api.views import timestamp

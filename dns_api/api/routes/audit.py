@@ -1,9 +1,7 @@
 """The audit trail: ``GET /audit``, ``GET /records/<id>/history``, ``POST /audit/<id>/revert``.
 
-Admins see every event. Any other token sees only the record events of the record sets it may
-read: never token events, never events without a zone. The database filters by the token's
-grants (``db.visibility``); each event is then checked exactly, and a page keeps fetching until
-it holds ``limit`` visible events or the trail ends.
+Who sees which event is decided by ``services.audit`` (admins everything, other tokens the
+record events of the sets they may read).
 
 A revert undoes one record event through the normal write path (so the revert is itself
 recorded), and only while the record still is as the event left it; else ``409 conflict``.
@@ -29,48 +27,12 @@ from dns_api.api.replies import (
     ok,
 )
 from dns_api.api.rrset_json import plan_reply
-from dns_api.domain.policy import Principal, is_admin
+from dns_api.domain.policy import is_admin
 from dns_api.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
-from dns_api.services.access import may_read_set
-from dns_api.services.audit import Event, Filters
-from dns_api.services.container import Services
-from dns_api.services.revert import Reverter
 
 router = APIRouter(tags=["audit"])
 
 DEFAULT_LIMIT = 100
-HISTORY_BATCH = 500
-
-
-def visible(principal: Principal, event: Event) -> bool:
-    """Whether ``principal`` may see ``event`` (see the module docstring)."""
-    if is_admin(principal):
-        return True
-    if not event.action.startswith("record:") or event.zone is None:
-        return False
-    if event.name is None or event.type is None:
-        return False
-    return may_read_set(principal, event.zone, event.name, event.type)
-
-
-async def visible_page(
-    services: Services, principal: Principal, filters: Filters, before_id: int | None, limit: int
-) -> tuple[list[Event], int | None]:
-    """Up to ``limit`` visible events older than ``before_id``, and the next cursor."""
-    found: list[Event] = []
-    cursor = before_id
-    readable_by = None if is_admin(principal) else principal.grants
-    while len(found) <= limit:
-        batch = await services.audit.search(
-            filters, before_id=cursor, limit=limit + 1, readable_by=readable_by
-        )
-        found.extend(e for e in batch if visible(principal, e))
-        if len(batch) <= limit:
-            break
-        cursor = batch[-1].id
-    if len(found) > limit:
-        return found[:limit], found[limit - 1].id
-    return found, None
 
 
 def _cursor(raw: str | None) -> int | None:
@@ -103,7 +65,7 @@ async def list_events(
     filters = build_filters(
         zone=zone, name=name, actor=actor, action=action, since=since, until=until
     )
-    events, next_id = await visible_page(services, principal, filters, _cursor(cursor), limit)
+    events, next_id = await services.audit.page(principal, filters, _cursor(cursor), limit)
     meta = {"next_cursor": str(next_id) if next_id is not None else None}
     return reply([event_json(e) for e in events], meta=meta)
 
@@ -117,19 +79,10 @@ async def record_history(
     record_id: str, principal: PrincipalDep, services: ServicesDep
 ) -> JSONResponse:
     number = decimal_id(record_id)
-    events: list[Event] = []
-    cursor: int | None = None
-    while number is not None:
-        batch = await services.audit.search(
-            Filters(record_id=number), before_id=cursor, limit=HISTORY_BATCH
-        )
-        events.extend(e for e in batch if visible(principal, e))
-        if len(batch) < HISTORY_BATCH:
-            break
-        cursor = batch[-1].id
+    events = await services.audit.history(principal, number) if number is not None else []
     if not events:
         raise NotFound("Record not found")
-    return reply([event_json(e) for e in reversed(events)])
+    return reply([event_json(e) for e in events])
 
 
 @router.post(
@@ -146,6 +99,5 @@ async def revert_event(
     event = await services.audit.get(number) if number is not None else None
     if event is None:
         raise NotFound("Event not found")
-    reverter = Reverter(services.records, services.record_sets)
-    plan = await reverter.revert(principal, event, dry_run=dry_run)
+    plan = await services.reverter.revert(principal, event, dry_run=dry_run)
     return reply({"event_id": event.id, **plan_reply(plan, dry_run=dry_run)})
