@@ -17,8 +17,8 @@ Usage: .venv/bin/python bench/census.py [--root DIR] [--list]
 from __future__ import annotations
 
 import argparse
-import re
 import ast
+import re
 import sys
 import tempfile
 import threading
@@ -94,17 +94,31 @@ def trace_write_path(root: Path) -> tuple[set[str], set[str]]:
             path = "/zones/example.com/rrsets/www/A"
             # Warm up every lazy path on another name first, then trace the real one.
             for name in ("warm", "www"):
-                client.put(path.replace("www", name), headers=headers, json={"records": ["192.0.2.1"]})
-            client.put(path.replace("www", "warm"), headers=headers, json={"records": ["192.0.2.2", "192.0.2.3"]})
+                client.put(
+                    path.replace("www", name), headers=headers, json={"records": ["192.0.2.1"]}
+                )
+            client.put(
+                path.replace("www", "warm"),
+                headers=headers,
+                json={"records": ["192.0.2.2", "192.0.2.3"]},
+            )
             recording.set()
-            response = client.put(path, headers=headers, json={"records": ["192.0.2.2", "192.0.2.3"]})
+            response = client.put(
+                path, headers=headers, json={"records": ["192.0.2.2", "192.0.2.3"]}
+            )
             recording.clear()
         sys.setprofile(None)
         threading.setprofile(None)  # type: ignore[arg-type]
     if response.status_code != 200:
-        raise SystemExit(f"census: the traced write answered {response.status_code}: {response.text}")
+        raise SystemExit(
+            f"census: the traced write answered {response.status_code}: {response.text}"
+        )
     # Named functions only: comprehensions and lambdas are expressions, not steps.
-    functions = {name for name in seen if not re.search(r"<(module|listcomp|setcomp|dictcomp|genexpr|lambda)>", name)}
+    functions = {
+        name
+        for name in seen
+        if not re.search(r"<(module|listcomp|setcomp|dictcomp|genexpr|lambda)>", name)
+    }
     return functions, {name.split(":")[0] for name in functions}
 
 
@@ -116,7 +130,10 @@ def main() -> None:
     root = options.root.resolve()
 
     functions, modules = trace_write_path(root)
-    print(f"write path (PUT rrset, one update + one create): {len(functions)} functions in {len(modules)} modules")
+    print(
+        "write path (PUT rrset, one update + one create): "
+        f"{len(functions)} functions in {len(modules)} modules"
+    )
     layers: dict[str, int] = {}
     for name in functions:
         parts = name.split("/")
@@ -136,7 +153,9 @@ def main() -> None:
     print(f"functions: {len(shape['functions'])} ({len(product_functions)} outside the emulator)")
     print(f"longest function (outside the emulator): {longest[0]} = {longest[1]} lines")
     print(f"largest module (outside the emulator): {largest[0]} = {largest[1]} lines")
-    long_functions = sorted((f for f in product_functions if f[1] > FUNCTION_LIMIT), key=lambda f: -f[1])
+    long_functions = sorted(
+        (f for f in product_functions if f[1] > FUNCTION_LIMIT), key=lambda f: -f[1]
+    )
     big_modules = sorted((m for m in product if m[1] > MODULE_LIMIT), key=lambda m: -m[1])
     print(f"functions over {FUNCTION_LIMIT} lines: {len(long_functions)}")
     for name, length in long_functions:
