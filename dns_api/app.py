@@ -33,6 +33,7 @@ from dns_api.errors import DnsApiError
 from dns_api.providers.base import DnsProvider
 from dns_api.services.container import Services, build_services
 from dns_api.services.deployment import claim_database
+from dns_api.services.idempotency import IdempotencyKeys
 from dns_api.services.move_over import move_over
 from dns_api.settings import Settings
 
@@ -76,7 +77,7 @@ def create_app(
     app.state.services = services
     app.state.source_of = SourceResolver(settings.trusted_proxies)
     install_error_handlers(app)
-    install_idempotency(app, services.database, max_keys=settings.idempotency_max_keys)
+    install_idempotency(app, IdempotencyKeys(services.database, settings.idempotency_max_keys))
     install_metrics(app, metrics)  # /metrics, and counts every request
     install_request_log(app)  # last: the outermost, so every reply gets X-Request-ID
     modules = (health, identity, records, audit, zones, tokens, admin)

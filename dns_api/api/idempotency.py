@@ -3,12 +3,13 @@ is made once.
 
 A pure ASGI middleware (``install_idempotency``). Only POST, PUT, PATCH and DELETE requests
 that carry the header and an Authorization header are touched; everything else passes straight
-through, without a database access or a buffered body.
+through, without a database access or a buffered body. Keys are stored through
+``dns_api.services.idempotency.IdempotencyKeys`` (made by ``create_app``).
 
 The caller is authenticated first (``api.authentication``, shared with the routes): a caller the
 routes would refuse (unknown, revoked, rotated, expired, outside its networks, throttled) gets
-that refusal, never a stored answer. The key is then claimed (``dns_api.db.idempotency.claim``,
-one short transaction) under the caller's scope: the SHA-256 of the Authorization header, so
+that refusal, never a stored answer. The key is then claimed (``IdempotencyKeys.claim``, one
+short transaction) under the caller's scope: the SHA-256 of the Authorization header, so
 keys of different callers never meet and no secret is stored. A caller holds at most
 ``IDEMPOTENCY_MAX_KEYS`` live keys; a new key past that is 429 with ``Retry-After``. Then:
 
@@ -19,8 +20,9 @@ keys of different callers never meet and no secret is stored. A caller holds at 
   answer (status, body, Content-Type, ETag) with ``Idempotent-Replayed: true``, without running
   the app;
 - the same key for another request: 422;
-- the same key, still running: 409 with ``Retry-After``, unless it has run for over
-  ``STALE_AFTER`` (5 minutes): then its process is taken to be gone and this request takes over.
+- the same key, still running: 409 with ``Retry-After``, unless it has run for longer than
+  ``dns_api.db.idempotency.STALE_AFTER`` (5 minutes): then its process is taken to be gone and
+  this request takes over.
 
 A database failure while claiming is a 503 and nothing runs; while storing the answer it is
 logged and the answer still goes out (the row stays in progress, so retries wait, then take
@@ -32,10 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -46,10 +45,8 @@ from dns_api.api.authentication import authenticate
 from dns_api.api.deps import MAX_BODY_BYTES
 from dns_api.api.envelope import error_item, error_reply
 from dns_api.api.errors import source_of
-from dns_api.db import idempotency as keys_db
-from dns_api.db.database import Database
-from dns_api.db.idempotency import Claim, KeyedRequest, Verdict
 from dns_api.errors import DnsApiError, FieldProblem, StorageUnavailable, ValidationFailed
+from dns_api.services.idempotency import Claim, IdempotencyKeys, KeyedRequest, Lease, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,6 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Replies that hold a secret (a minted token) are never stored: a key there is ignored.
 UNSTORED_PREFIXES = ("/tokens",)
 MAX_KEY_LENGTH = 255
-CLEANUP_EVERY = 100  # claims between two deletions of the expired rows of every caller
 REPLAYED_HEADERS = ("content-type", "etag")
 
 
@@ -88,11 +84,6 @@ def fingerprint(scope: Scope, body: bytes) -> str:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("latin-1")).hexdigest()
-
-
-def _now() -> datetime:
-    # Microseconds: ``created_at`` is also the token of the lease.
-    return datetime.now(UTC)
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -191,21 +182,9 @@ def storage_down(error: StorageUnavailable) -> Response:
 class IdempotencyMiddleware:
     """Replays the first 2xx answer to a write retried with the same ``Idempotency-Key``."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        database: Database,
-        *,
-        max_keys: int,
-        clock: Callable[[], datetime] = _now,
-        cleanup_every: int = CLEANUP_EVERY,
-    ) -> None:
+    def __init__(self, app: ASGIApp, keys: IdempotencyKeys) -> None:
         self.app = app
-        self.database = database
-        self.max_keys = max_keys
-        self.clock = clock
-        self.cleanup_every = cleanup_every
-        self._claims = 0
+        self.idempotency = keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -242,7 +221,7 @@ class IdempotencyMiddleware:
             return
         request = KeyedRequest(owner, key, fingerprint(scope, body))
         try:
-            outcome = await self._claim(request)
+            outcome = await self.idempotency.claim(request)
         except StorageUnavailable as error:
             log.warning("%s %s: %s: %s", scope["method"], scope["path"], HEADER, error.detail)
             await storage_down(error)(scope, receive, send)
@@ -252,17 +231,7 @@ class IdempotencyMiddleware:
             return
         await self._run(outcome.lease, scope, _replaying(body, receive), send)
 
-    async def _claim(self, request: KeyedRequest) -> Claim:
-        self._claims += 1
-        clean = self._claims % self.cleanup_every == 0
-        now = self.clock()
-        return await self.database.run(
-            lambda session: keys_db.claim(
-                session, request, now, clean=clean, max_keys=self.max_keys
-            )
-        )
-
-    async def _run(self, lease: keys_db.Lease, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _run(self, lease: Lease, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app holding ``lease``; record its answer before the client sees it."""
         messages: list[Message] = []
 
@@ -278,25 +247,18 @@ class IdempotencyMiddleware:
         for message in messages:
             await send(message)
 
-    async def _settle(
-        self, scope: Scope, lease: keys_db.Lease, answer: tuple[int, str] | None
-    ) -> None:
+    async def _settle(self, scope: Scope, lease: Lease, answer: tuple[int, str] | None) -> None:
         """Store a 2xx answer or let go of the key. A failure here must not hide the answer:
         the row stays in progress and a retry takes it over after ``STALE_AFTER``."""
-
-        def work(session: Session) -> bool:
-            if answer is None:
-                keys_db.release(session, lease)
-                return True
-            return keys_db.finish(session, lease, *answer)
-
         try:
-            if not await self.database.run(work):
+            if answer is None:
+                await self.idempotency.release(lease)
+            elif not await self.idempotency.finish(lease, *answer):
                 log.warning("%s %s: %s taken over", scope["method"], scope["path"], HEADER)
         except StorageUnavailable as error:
             log.warning("%s %s: %s: %s", scope["method"], scope["path"], HEADER, error.detail)
 
 
-def install_idempotency(app: Starlette, database: Database, *, max_keys: int) -> None:
+def install_idempotency(app: Starlette, keys: IdempotencyKeys) -> None:
     """Make writes sent with an ``Idempotency-Key`` safe to retry. Call before the app starts."""
-    app.add_middleware(IdempotencyMiddleware, database=database, max_keys=max_keys)
+    app.add_middleware(IdempotencyMiddleware, keys=keys)

@@ -1,4 +1,5 @@
-"""Named marks on a database (``database_marks``): ``demo`` for one that demo mode filled."""
+"""Named marks on a database (``database_marks``): ``demo`` for one that demo mode filled; and
+whether a database holds records or tokens at all."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ def holds_data(connection: Connection) -> bool:
         if connection.execute(select(table.id).limit(1)).first() is not None:
             return True
     return False
+
+
+def what_it_holds(connection: Connection) -> tuple[bool, bool]:
+    """(marked demo, holds data without the demo mark)."""
+    demo = has_mark(connection, DEMO)
+    return demo, not demo and holds_data(connection)
 
 
 def set_mark(session: Session, name: str, now: datetime) -> None:

@@ -4,8 +4,9 @@ The original service (Flask) kept one table, ``record``: ``id``, ``dnsimple_reco
 ``domain_key`` (``TYPE::zone::name``), ``domain_type``, ``domain``, ``subdomain``, ``to`` and
 ``created``. ``original_rows`` reads it (``None`` when the database has no such table, or one
 that is not the original's); ``save_import`` writes the rows it became, with their ids, and the
-``original_imports`` marker that says it happened, in the caller's transaction. The original's
-table is never changed: the old service could still be started against it.
+``original_imports`` marker that says it happened, in the caller's transaction, and
+``import_once`` does that at most once per database, with a ``record:imported`` audit event per
+record. The original's table is never changed: the old service could still be started against it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table, func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from dns_api.db import audit
 from dns_api.db.models import OriginalImportRow, RecordRow
+from dns_api.domain.rdata import Value
 
 ORIGINAL_TABLE = "record"
 ORIGINAL_COLUMNS = frozenset(
@@ -34,6 +37,7 @@ ORIGINAL_COLUMNS = frozenset(
     }
 )
 IMPORT_LOCK_ID = 0x646E7369  # "dnsi": instances starting together import once
+IMPORTED_DETAIL = "taken over from python-dns-api's record table"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,39 @@ class OriginalRow:
     @property
     def label(self) -> str:
         return f"record {self.id} ({self.domain_key})"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRecord:
+    """A managed record that an original row becomes, with the original's ids."""
+
+    id: int
+    zone: str
+    name: str
+    type: str
+    content: str
+    ttl: int
+    priority: int | None
+    dnsimple_record_id: int
+    created_at: datetime
+    created_by: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What ``import_once`` did: saved, or not (already imported, or ``clashes`` said why)."""
+
+    saved: bool
+    clashes: tuple[str, ...] = ()
+
+
+def pending_rows(connection: Connection) -> list[OriginalRow] | None:
+    """The original's rows while none were imported yet; ``None`` otherwise (or no table)."""
+    rows = original_rows(connection)
+    if rows is None or imported_already(connection):
+        return None
+    return rows
 
 
 def original_rows(connection: Connection) -> list[OriginalRow] | None:
@@ -86,7 +123,7 @@ def imported_already(connection: Connection) -> bool:
     return connection.execute(select(OriginalImportRow.id).limit(1)).first() is not None
 
 
-def clashes(session: Session, rows: Sequence[RecordRow]) -> list[str]:
+def clashes(session: Session, rows: Sequence[ImportedRecord]) -> list[str]:
     """Why ``rows`` cannot be inserted beside the records already there (ids, DNSimple ids)."""
     ids = {row.id: row for row in rows}
     dnsimple_ids = {row.dnsimple_record_id: row for row in rows}
@@ -114,9 +151,61 @@ def lock_import(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": IMPORT_LOCK_ID})
 
 
-def save_import(session: Session, rows: Sequence[RecordRow], now: datetime, note: str) -> None:
+def import_once(
+    session: Session,
+    records: Sequence[ImportedRecord],
+    *,
+    now: datetime,
+    note: str,
+    actor: audit.Actor,
+) -> ImportOutcome:
+    """Insert the records, their events and the marker, unless another instance imported them
+    first or they clash with records dns-api has (then nothing is written)."""
+    lock_import(session)
+    if imported_already(session.connection()):
+        return ImportOutcome(saved=False)
+    problems = clashes(session, records)
+    if problems:
+        return ImportOutcome(saved=False, clashes=tuple(problems))
+    save_import(session, records, now, note)
+    for record in records:
+        audit.add(
+            session,
+            "record:imported",
+            actor=actor,
+            at=now,
+            zone=record.zone,
+            name=record.name,
+            type=record.type,
+            record_id=record.id,
+            dnsimple_record_id=record.dnsimple_record_id,
+            after=audit.state_json(record.type, Value(record.content, record.priority), record.ttl),
+            detail=IMPORTED_DETAIL,
+        )
+    return ImportOutcome(saved=True)
+
+
+def _row(record: ImportedRecord) -> RecordRow:
+    return RecordRow(
+        id=record.id,
+        zone=record.zone,
+        name=record.name,
+        type=record.type,
+        content=record.content,
+        ttl=record.ttl,
+        priority=record.priority,
+        dnsimple_record_id=record.dnsimple_record_id,
+        created_at=record.created_at,
+        updated_at=record.created_at,
+        created_by=record.created_by,
+        updated_by=record.created_by,
+        origin=record.origin,
+    )
+
+
+def save_import(session: Session, rows: Sequence[ImportedRecord], now: datetime, note: str) -> None:
     """Insert ``rows`` with their ids, continue the id sequence after them, and mark the import."""
-    session.add_all(rows)
+    session.add_all([_row(row) for row in rows])
     session.add(OriginalImportRow(imported_at=now, rows=len(rows), note=note))
     session.flush()
     if rows and session.get_bind().dialect.name == "postgresql":

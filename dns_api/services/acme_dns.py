@@ -8,6 +8,9 @@ CNAME. With the username and key (and from ``allowfrom``, when given) it may the
 values of that one name, and nothing else: each registration acts as a principal whose only
 grant is that name's TXT set. Only the key's SHA-256 is kept; an unknown username costs what a
 known one does. Registrations and revocations are audited.
+
+This module holds those use cases; the table (and the events written with it) is
+``dns_api.db.acme_dns``.
 """
 
 from __future__ import annotations
@@ -23,12 +26,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy.orm import Session
-
 from dns_api.db import acme_dns as accounts
-from dns_api.db import audit
+from dns_api.db.acme_dns import Account, NewAccount
 from dns_api.db.database import Database
-from dns_api.db.models import AcmeDnsAccountRow
 from dns_api.domain import names
 from dns_api.domain.patterns import NamePattern
 from dns_api.domain.policy import Action, Grant, Principal, TokenKind, decide
@@ -135,37 +135,34 @@ class AcmeDnsService:
         """A new registration of ``label`` (its key is shown this once)."""
         assert self.config is not None
         key = "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
-        row = AcmeDnsAccountRow(
+        new = NewAccount(
             username=str(uuid.uuid4()),
             key_hash=_hash(key),
             subdomain=label,
-            allowfrom=list(allowfrom),
+            allowfrom=allowfrom,
             created_at=self._clock(),
             created_by=by,
         )
-        who = current_actor(by)
-
-        def insert(session: Session) -> Registration:
-            accounts.insert(session, row)
-            self._event(session, who, "acme-dns:registered", row)
-            return self._registration(row)
-
-        return replace(await self._db.run(insert), key=key)
+        who, subject = current_actor(by), self.config.key_of(label)
+        stored = await self._db.run(
+            lambda session: accounts.register(session, new, actor=who, subject=subject)
+        )
+        return replace(self._registration(stored), key=key)
 
     async def account(self, username: str, key: str, source: str | None) -> Registration:
         """The live registration whose credentials these are, used from ``source``;
         ``AuthenticationFailed`` (with the reason, for the log) otherwise."""
-        row = None
+        found = None
         if valid_label(username) and len(key) <= 100:
-            row = await self._db.read(lambda c: accounts.by_username(c, username))
-        stored = row.key_hash if row is not None else _DUMMY_HASH
-        if not hmac.compare_digest(stored, _hash(key)) or row is None:
+            found = await self._db.read(lambda c: accounts.by_username(c, username))
+        stored = found.key_hash if found is not None else _DUMMY_HASH
+        if not hmac.compare_digest(stored, _hash(key)) or found is None:
             raise AuthenticationFailed("unknown acme-dns account or wrong key")
-        if row.revoked_at is not None:
-            raise AuthenticationFailed(f"acme-dns account {row.id} was revoked")
-        if not _from(source, row.allowfrom):
-            raise AuthenticationFailed(f"acme-dns account {row.id} used from {source}")
-        return self._registration(row)
+        if found.revoked_at is not None:
+            raise AuthenticationFailed(f"acme-dns account {found.id} was revoked")
+        if not _from(source, found.allowfrom):
+            raise AuthenticationFailed(f"acme-dns account {found.id} used from {source}")
+        return self._registration(found)
 
     def principal(self, registration: Registration) -> Principal:
         """What a registration may do: read and write the TXT values of its one name."""
@@ -181,47 +178,35 @@ class AcmeDnsService:
         return Principal(user=user, token_kind=TokenKind.ACME_DNS, grants=(grant,))
 
     async def every_registration(self) -> list[Registration]:
-        rows = await self._db.read(accounts.every_account)
-        return [self._registration(row) for row in rows]
+        found = await self._db.read(accounts.every_account)
+        return [self._registration(account) for account in found]
 
     async def revoke(self, account_id: int, by: str) -> Registration:
         """Revoke a registration (idempotent); ``NotFound`` for an unknown id."""
         now, who = self._clock(), current_actor(by)
+        revoked = await self._db.run(
+            lambda session: accounts.revoke(
+                session, account_id, now, by, actor=who, subject_of=self._subject_of
+            )
+        )
+        if revoked is None:
+            raise NotFound(f"acme-dns registration {account_id} not found")
+        return self._registration(revoked)
 
-        def revoke(session: Session) -> Registration:
-            row = accounts.revoke(session, account_id, now, by)
-            if row is None:
-                raise NotFound(f"acme-dns registration {account_id} not found")
-            if row.revoked_at == now:
-                self._event(session, who, "acme-dns:revoked", row)
-            return self._registration(row)
+    def _subject_of(self, label: str) -> SetKey | None:
+        return self.config.key_of(label) if self.config is not None else None
 
-        return await self._db.run(revoke)
-
-    def _registration(self, row: Any) -> Registration:
+    def _registration(self, account: Account) -> Registration:
         fqdn = self.config.fqdn if self.config is not None else "?"
         return Registration(
-            id=row.id,
-            username=row.username,
-            subdomain=row.subdomain,
-            fulldomain=f"{row.subdomain}.{fqdn}",
-            allowfrom=tuple(row.allowfrom),
-            created_at=row.created_at,
-            created_by=row.created_by,
-            revoked_at=row.revoked_at,
-        )
-
-    def _event(self, session: Session, who: audit.Actor, action: str, row: Any) -> None:
-        key = self.config.key_of(row.subdomain) if self.config is not None else None
-        audit.add(
-            session,
-            action,
-            actor=who,
-            at=self._clock(),
-            zone=key.zone if key else None,
-            name=key.name if key else None,
-            type="TXT",
-            detail=f"acme-dns registration {row.id} ({row.username})",
+            id=account.id,
+            username=account.username,
+            subdomain=account.subdomain,
+            fulldomain=f"{account.subdomain}.{fqdn}",
+            allowfrom=account.allowfrom,
+            created_at=account.created_at,
+            created_by=account.created_by,
+            revoked_at=account.revoked_at,
         )
 
 

@@ -24,6 +24,7 @@ from dns_api.services.auth import (
 )
 from dns_api.services.clock import utc_now
 from dns_api.services.dyndns import DynDns
+from dns_api.services.health import Readiness
 from dns_api.services.intents import IntentLog
 from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
@@ -52,6 +53,7 @@ class Services:
     acme_dns: AcmeDnsService
     dyndns: DynDns
     reverter: Reverter
+    readiness: Readiness
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -142,4 +144,5 @@ def build_services(
         acme_dns=AcmeDnsService(database, AcmeDnsConfig.of(settings), utc_now),
         dyndns=DynDns(record_sets, audit),
         reverter=Reverter(records, record_sets),
+        readiness=Readiness(database, provider),
     )

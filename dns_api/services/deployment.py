@@ -5,11 +5,11 @@ marked ``demo``: they belong to the built-in emulator, not to a DNSimple account
 real credentials on a demo database, dns-api refuses (its records would show as live and its
 tokens would act on the account); started in demo mode on a database that holds a real
 deployment's records or tokens, it refuses too (they would show against an empty emulator).
+
+This module holds that decision; the mark itself is ``dns_api.db.marks``.
 """
 
 from __future__ import annotations
-
-from sqlalchemy import Connection
 
 from dns_api.db import marks
 from dns_api.db.database import Database
@@ -20,7 +20,7 @@ from dns_api.services.clock import utc_now
 async def claim_database(database: Database, *, demo: bool) -> None:
     """Check that ``database`` may be used this way (and mark it when demo mode starts using
     it); ``ConfigurationError`` naming DATABASE_URL and what to do otherwise."""
-    demo_data, other_data = await database.read(_what_it_holds)
+    demo_data, other_data = await database.read(marks.what_it_holds)
     if demo and other_data:
         raise ConfigurationError(
             "DATABASE_URL",
@@ -37,9 +37,3 @@ async def claim_database(database: Database, *, demo: bool) -> None:
         )
     if demo and not demo_data:
         await database.run(lambda session: marks.set_mark(session, marks.DEMO, utc_now()))
-
-
-def _what_it_holds(connection: Connection) -> tuple[bool, bool]:
-    """(marked demo, holds data without the demo mark)."""
-    demo = marks.has_mark(connection, marks.DEMO)
-    return demo, not demo and marks.holds_data(connection)

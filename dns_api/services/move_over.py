@@ -11,7 +11,8 @@ The original kept no TTL (it sent ``DNSIMPLE_DOMAIN_TTL``) and sent priority 10 
 record: the TTL is read from DNSimple (one listing per zone) where it answers, else taken from
 ``DNSIMPLE_DOMAIN_TTL``; A and CNAME records get no priority. A row whose DNSimple record is gone
 is imported all the same, so ``dns-api reconcile`` shows it as missing. The import, its audit
-events and its marker are one transaction. The original's table is left as it was.
+events and its marker are one transaction (``dns_api.db.original.import_once``). The original's
+table is left as it was.
 """
 
 from __future__ import annotations
@@ -20,15 +21,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session
-
-from dns_api.db import audit, original
-from dns_api.db.audit import Actor, state_json
+from dns_api.db import original
+from dns_api.db.audit import Actor
 from dns_api.db.database import Database
-from dns_api.db.models import RecordRow
-from dns_api.db.original import OriginalRow
-from dns_api.domain.rdata import Value
+from dns_api.db.original import ImportedRecord, OriginalRow
 from dns_api.domain.records import FieldNames, RecordSpec, ZoneRules, validate_record
 from dns_api.errors import DnsApiError, UpstreamError, ValidationFailed
 from dns_api.providers.base import DnsProvider, ProviderRecord
@@ -73,7 +69,7 @@ async def move_over(
 ) -> Imported | None:
     """Import the original's records if there are any not imported yet (``None`` otherwise).
     ``provider=None``: DNSimple is not asked (TTLs from ``DNSIMPLE_DOMAIN_TTL``)."""
-    rows = await database.read(_pending_rows)
+    rows = await database.read(original.pending_rows)
     if rows is None:
         return None
     checked = _check(rows, rules)
@@ -82,18 +78,18 @@ async def move_over(
     missing = [c.row.id for c in checked if upstream is not None and _at(upstream, c) is None]
     ttls = "from DNSimple" if upstream is not None else f"from DNSIMPLE_DOMAIN_TTL ({reason})"
     note = f"{len(records)} records from python-dns-api's table; TTLs {ttls}"
-    saved = await database.run(lambda session: _save(session, records, note))
-    if not saved:
+    now = utc_now()
+    outcome = await database.run(
+        lambda session: original.import_once(
+            session, records, now=now, note=note, actor=Actor("dns-api")
+        )
+    )
+    if outcome.clashes:
+        raise ImportRefused(list(outcome.clashes))
+    if not outcome.saved:
         return None  # another instance imported them meanwhile
     log.warning("moved over: %s", note)
     return Imported(len(records), upstream is not None, missing, note)
-
-
-def _pending_rows(connection: Connection) -> list[OriginalRow] | None:
-    rows = original.original_rows(connection)
-    if rows is None or original.imported_already(connection):
-        return None
-    return rows
 
 
 def _check(rows: Sequence[OriginalRow], rules: ZoneRules) -> list[_Checked]:
@@ -154,11 +150,10 @@ def _at(upstream: dict[int, ProviderRecord], checked: _Checked) -> ProviderRecor
 
 def _record(
     checked: _Checked, upstream: dict[int, ProviderRecord] | None, rules: ZoneRules
-) -> RecordRow:
+) -> ImportedRecord:
     spec, row = checked.spec, checked.row
     found = _at(upstream, checked) if upstream is not None else None
-    created = row.created or utc_now()
-    return RecordRow(
+    return ImportedRecord(
         id=row.id,
         zone=spec.zone,
         name=spec.name,
@@ -167,37 +162,7 @@ def _record(
         ttl=found.ttl if found is not None else rules.default_ttl,
         priority=spec.value.priority,
         dnsimple_record_id=row.dnsimple_record_id,
-        created_at=created,
-        updated_at=created,
+        created_at=row.created or utc_now(),
         created_by=ACTOR,
-        updated_by=ACTOR,
         origin=ORIGIN,
     )
-
-
-def _save(session: Session, records: list[RecordRow], note: str) -> bool:
-    """Insert the records, their events and the marker; ``False`` if already imported."""
-    original.lock_import(session)
-    if original.imported_already(session.connection()):
-        return False
-    clashes = original.clashes(session, records)
-    if clashes:
-        raise ImportRefused(clashes)
-    now = utc_now()
-    original.save_import(session, records, now, note)
-    actor = Actor("dns-api")
-    for row in records:
-        audit.add(
-            session,
-            "record:imported",
-            actor=actor,
-            at=now,
-            zone=row.zone,
-            name=row.name,
-            type=row.type,
-            record_id=row.id,
-            dnsimple_record_id=row.dnsimple_record_id,
-            after=state_json(row.type, Value(row.content, row.priority), row.ttl),
-            detail="taken over from python-dns-api's record table",
-        )
-    return True
