@@ -42,17 +42,13 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from pydantic import SecretStr
-from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dns_api.api.envelope import error_item, error_reply
 from dns_api.api.request_log import ResponseStatus, route_template
-from dns_api.db.database import Database
-from dns_api.db.models import IntentRow
 from dns_api.errors import AuthenticationFailed, DnsApiError, StorageUnavailable
 from dns_api.providers.base import RateLimit
-from dns_api.services.intents import PENDING
 
 if TYPE_CHECKING:
     from dns_api.services.container import Services
@@ -198,17 +194,14 @@ class Metrics:
 
     async def exposition(self, services: Services) -> bytes:
         """The text exposition, with the scrape-time values looked up first."""
-        self._scraped.pending = await _pending_intents(services.database)
+        self._scraped.pending = await _pending_intents(services)
         self._scraped.rate_limit = services.provider.rate_limit
         return generate_latest(self.registry)
 
 
-_PENDING_COUNT = select(func.count()).select_from(IntentRow).where(IntentRow.status == PENDING)
-
-
-async def _pending_intents(database: Database) -> float:
+async def _pending_intents(services: Services) -> float:
     try:
-        count = await database.read(lambda c: c.execute(_PENDING_COUNT).scalar_one())
+        count = await services.recovery.pending_count()
     except StorageUnavailable as exc:
         log.warning("pending intents not counted for /metrics: %s", exc.detail)
         return math.nan

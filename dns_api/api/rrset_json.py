@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dns_api.domain import names
+from dns_api.domain.operations import Entry
 from dns_api.domain.rdata import Value
 from dns_api.domain.rrsets import Plan, RecordSet, SetKey
 from dns_api.services.rrsets import SetChange
@@ -45,40 +46,39 @@ def plan_json(plan: Plan, *, show_before: bool = True) -> list[dict[str, Any]]:
     the values of deleted records and the values updates replace."""
     operations: list[dict[str, Any]] = []
     for delete in plan.deletes:
-        record = delete.record
+        key = delete.key
         operation: dict[str, Any] = {
             "action": "delete",
-            "record_id": record.id,
-            "name": record.name or APEX,
-            "type": record.type,
+            "record_id": delete.record_id,
+            "name": key.name or APEX,
+            "type": key.type,
         }
         if show_before:
-            operation |= {"value": record.value.text(record.type), "ttl": record.ttl}
+            operation |= entry_json(key, delete.before)
         operations.append(operation)
     for update in plan.updates:
-        record = update.record
+        key = update.key
         operation = {
             "action": "update",
-            "record_id": record.id,
-            "name": record.name or APEX,
-            "type": record.type,
-            "value": update.value.text(record.type),
-            "ttl": update.ttl,
+            "record_id": update.record_id,
+            "name": key.name or APEX,
+            "type": key.type,
+            **entry_json(key, update.after),
         }
         if show_before:
-            operation["before"] = {"value": record.value.text(record.type), "ttl": record.ttl}
+            operation["before"] = entry_json(key, update.before)
         operations.append(operation)
     for create in plan.creates:
+        key = create.key
         operations.append(
-            {
-                "action": "create",
-                "name": create.key.name or APEX,
-                "type": create.key.type,
-                "value": create.value.text(create.key.type),
-                "ttl": create.ttl,
-            }
+            {"action": "create", "name": key.name or APEX, "type": key.type}
+            | entry_json(key, create.after)
         )
     return operations
+
+
+def entry_json(key: SetKey, entry: Entry) -> dict[str, Any]:
+    return {"value": entry.value.text(key.type), "ttl": entry.ttl}
 
 
 def change_json(change: SetChange, *, dry_run: bool) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from dns_api.services.reconcile_plan import (
     ApplyResult,
     NeedsForce,
     ZonePlan,
-    check_force,
     report_json,
 )
 from dns_api.settings import Settings, load_settings
@@ -57,7 +56,7 @@ def _with_reconciler(
     demo = settings.demo_mode
     return on_services(
         demo_dnsimple(settings),
-        lambda services: work(Reconciler.of(services)),
+        lambda services: work(services.reconciler),
         writes=writes,
         demo=demo,
     )
@@ -81,36 +80,22 @@ def _progress(total: int, label: str, minimum: int) -> Iterator[Callable[[int], 
         yield bar.update
 
 
-async def _plans(reconciler: Reconciler, zone: str | None) -> list[ZonePlan]:
-    zones = reconciler.zones(zone)
-    plans = []
-    with _progress(len(zones), "listing DNSimple records", minimum=2) as tick:
-        for name in zones:
-            plans.append(await reconciler.plan_zone(name))
-            if tick:
-                tick(1)
-    return plans
-
-
 async def _reconcile(
     reconciler: Reconciler, zone: str | None, apply: bool, force: bool, drop_missing: bool
 ) -> Outcome:
-    outcome = Outcome(await _plans(reconciler, zone))
+    zones = reconciler.zones(zone)
+    with _progress(len(zones), "listing DNSimple records", minimum=2) as tick:
+        outcome = Outcome(await reconciler.plan(zone, progress=tick))
     if not apply:
-        return outcome
-    try:
-        check_force(outcome.plans, force)
-    except NeedsForce as exc:
-        outcome.refused = exc.detail
         return outcome
     total = sum(p.changes for p in outcome.plans)
     with _progress(total, "reconciling", minimum=PROGRESS_FROM) as tick:
-        for plan in outcome.plans:
-            if not plan.in_sync:
-                result = await reconciler.apply(
-                    plan, force=force, drop_missing=drop_missing, actor=ACTOR, progress=tick
-                )
-                outcome.results.append(result)
+        try:
+            outcome.results = await reconciler.apply_all(
+                outcome.plans, force=force, drop_missing=drop_missing, actor=ACTOR, progress=tick
+            )
+        except NeedsForce as exc:
+            outcome.refused = exc.detail
     return outcome
 
 
@@ -186,7 +171,7 @@ def _print_plan(plan: ZonePlan) -> None:
         )
     for intent in plan.pending:
         steps = ", ".join(
-            f"{op['action']} {op['type']} {op['name'] or '@'}" for op in intent.operations
+            f"{op.kind} {op.key.type} {op.key.name or '@'}" for op in intent.operations
         )
         typer.echo(f"  pending  intent {intent.id} by {intent.actor}: {steps}")
     for record in plan.unknown:

@@ -100,7 +100,7 @@ class TokenRow(Base):
 class IntentRow(Base):
     """A change about to be made at DNSimple, written before the call and closed after it.
 
-    ``operations`` lists what the change does (see ``services.intents``); a row still
+    ``operations`` lists what the change does (see ``db.intents``); a row still
     ``pending`` after its writer is gone is finished or undone by looking at DNSimple.
     """
 

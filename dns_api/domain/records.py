@@ -187,13 +187,23 @@ def validate_record(
     return RecordSpec(zone=key[1], name=key[2], type=key[0], value=value, ttl=ttl)
 
 
-def validate_content(
-    record_type: str, content: str, priority: int | None = None, fields: FieldNames | None = None
+@dataclass(frozen=True, slots=True)
+class ValueInput:
+    """A new value for an existing record, as given: content, priority and TTL."""
+
+    content: str
+    priority: int | None = None
+    ttl: int | None = None
+
+
+def validate_value(
+    rules: ZoneRules, record_type: str, given: ValueInput, fields: FieldNames | None = None
 ) -> Value:
-    """Validate a new value for an existing record of ``record_type``."""
+    """Validate a new value (and TTL) for a record of ``record_type``; every problem at once."""
     problems = Problems(fields or FieldNames())
-    value = check_value(problems, record_type, content, priority)
-    if value is None:
+    value = check_value(problems, record_type, given.content, given.priority)
+    check_ttl(rules, problems, given.ttl)
+    if value is None or problems.items:
         raise problems.error()
     return value
 
@@ -275,6 +285,22 @@ def check_ttl(rules: ZoneRules, problems: Problems, ttl: int | None) -> bool:
     return problem is None
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class SetKey:
+    """One record set: ``name`` relative to ``zone`` (``""`` is the apex), ``type`` upper case."""
+
+    zone: str
+    name: str
+    type: str
+
+    @property
+    def fqdn(self) -> str:
+        return names.fqdn(self.name, self.zone)
+
+    def label(self) -> str:
+        return f"{self.type} {self.fqdn}"
+
+
 @dataclass(frozen=True, slots=True)
 class ManagedRecord:
     """A record dns-api manages, as stored."""
@@ -298,6 +324,10 @@ class ManagedRecord:
     @property
     def value(self) -> Value:
         return Value(self.content, self.priority)
+
+    @property
+    def key(self) -> SetKey:
+        return SetKey(self.zone, self.name, self.type)
 
     @property
     def domain_key(self) -> str:

@@ -14,25 +14,20 @@ import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from dns_api.domain import names
+from dns_api.domain.operations import Create, Delete, Entry, Plan, Update
 from dns_api.domain.rdata import Value
-from dns_api.domain.records import ManagedRecord
+from dns_api.domain.records import ManagedRecord, SetKey
 
-
-@dataclass(frozen=True, slots=True, order=True)
-class SetKey:
-    """One record set: ``name`` relative to ``zone`` (``""`` is the apex), ``type`` upper case."""
-
-    zone: str
-    name: str
-    type: str
-
-    @property
-    def fqdn(self) -> str:
-        return names.fqdn(self.name, self.zone)
-
-    def label(self) -> str:
-        return f"{self.type} {self.fqdn}"
+__all__ = [
+    "EntityTags",
+    "Plan",
+    "RecordSet",
+    "SetEdit",
+    "SetKey",
+    "ordered",
+    "plan_delete",
+    "plan_set",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,59 +100,6 @@ class SetEdit:
         return tuple(kept)
 
 
-@dataclass(frozen=True, slots=True)
-class Create:
-    key: SetKey
-    value: Value
-    ttl: int
-
-
-@dataclass(frozen=True, slots=True)
-class Update:
-    record: ManagedRecord
-    value: Value
-    ttl: int
-
-
-@dataclass(frozen=True, slots=True)
-class Delete:
-    record: ManagedRecord
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The operations that carry out a change, and the records it leaves alone."""
-
-    creates: tuple[Create, ...] = ()
-    updates: tuple[Update, ...] = ()
-    deletes: tuple[Delete, ...] = ()
-    unchanged: tuple[ManagedRecord, ...] = field(default=())
-
-    @property
-    def operation_count(self) -> int:
-        return len(self.creates) + len(self.updates) + len(self.deletes)
-
-    @property
-    def is_empty(self) -> bool:
-        return self.operation_count == 0
-
-    def __add__(self, other: Plan) -> Plan:
-        return Plan(
-            creates=self.creates + other.creates,
-            updates=self.updates + other.updates,
-            deletes=self.deletes + other.deletes,
-            unchanged=self.unchanged + other.unchanged,
-        )
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "created": len(self.creates),
-            "updated": len(self.updates),
-            "deleted": len(self.deletes),
-            "unchanged": len(self.unchanged),
-        }
-
-
 def plan_set(
     key: SetKey, current: Sequence[ManagedRecord], values: Sequence[Value], ttl: int
 ) -> Plan:
@@ -176,33 +118,19 @@ def plan_set(
         if match.ttl == ttl:
             unchanged.append(match)
         else:
-            updates.append(Update(match, value, ttl))
+            updates.append(Update.of(match, Entry(value, ttl)))
     # Reuse each surplus record for a missing value: a PATCH in place, never a gap.
     reused = min(len(pending), len(missing))
     updates.extend(
-        Update(r, v, ttl) for r, v in zip(pending[:reused], missing[:reused], strict=True)
+        Update.of(r, Entry(v, ttl)) for r, v in zip(pending[:reused], missing[:reused], strict=True)
     )
     return Plan(
-        creates=tuple(Create(key, v, ttl) for v in missing[reused:]),
+        creates=tuple(Create(key, Entry(v, ttl)) for v in missing[reused:]),
         updates=tuple(updates),
-        deletes=tuple(Delete(r) for r in pending[reused:]),
+        deletes=tuple(Delete.of(r) for r in pending[reused:]),
         unchanged=tuple(unchanged),
     )
 
 
 def plan_delete(current: Sequence[ManagedRecord]) -> Plan:
-    return Plan(deletes=tuple(Delete(r) for r in current))
-
-
-def must_delete_first(plan: Plan) -> bool:
-    """Whether the plan's deletes must run before its creates (a CNAME cannot share its name).
-
-    True when a CNAME is created at a name where another type is deleted, or the reverse.
-    """
-    created = {(c.key.zone, c.key.name): c.key.type for c in plan.creates}
-    for delete in plan.deletes:
-        record = delete.record
-        created_type = created.get((record.zone, record.name))
-        if created_type and "CNAME" in (created_type, record.type) and created_type != record.type:
-            return True
-    return False
+    return Plan(deletes=tuple(Delete.of(r) for r in current))

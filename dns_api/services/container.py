@@ -25,15 +25,16 @@ from dns_api.services.auth import (
 from dns_api.services.clock import utc_now
 from dns_api.services.dyndns import DynDns
 from dns_api.services.health import Readiness
-from dns_api.services.intents import IntentLog
 from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
+from dns_api.services.reconcile import Reconciler
 from dns_api.services.records import RecordService
 from dns_api.services.recovery import IntentRecovery
 from dns_api.services.revert import Reverter
 from dns_api.services.rrsets import RecordSetService
 from dns_api.services.throttle import FailureThrottle
 from dns_api.services.tokens import TokenService
+from dns_api.services.upstream_writes import BatchSupport, UpstreamWriter
 from dns_api.settings import Settings
 
 
@@ -53,6 +54,7 @@ class Services:
     acme_dns: AcmeDnsService
     dyndns: DynDns
     reverter: Reverter
+    reconciler: Reconciler
     readiness: Readiness
 
     async def aclose(self) -> None:
@@ -119,11 +121,11 @@ def build_services(
     if settings.legacy_tokens:
         verifiers.append(legacy_verifier(settings))
     rules = zone_rules(settings)
-    intents = IntentLog(database)
-    runner = PlanRunner(database, provider, intents)
+    writer = UpstreamWriter(database, provider, BatchSupport())
+    runner = PlanRunner(database, provider, writer)
     shared = None if urls.is_sqlite(settings.database_url) else AdvisoryLocks(settings.database_url)
     locks = NameLocks(shared)
-    recovery = IntentRecovery(database, provider, intents, locks)
+    recovery = IntentRecovery(database, provider, locks)
     audit = AuditTrail(database)
     record_sets = RecordSetService(
         database, provider, runner, rules, locks, audit, entity_tags(settings)
@@ -144,5 +146,6 @@ def build_services(
         acme_dns=AcmeDnsService(database, AcmeDnsConfig.of(settings), utc_now),
         dyndns=DynDns(record_sets, audit),
         reverter=Reverter(records, record_sets),
+        reconciler=Reconciler(database, provider, rules, locks, recovery),
         readiness=Readiness(database, provider),
     )

@@ -4,32 +4,27 @@
 the zone's DNSimple records. ``apply`` finishes the pending intents (``services.recovery``),
 PATCHes drifted records back to the owned values and re-creates missing records, or with
 ``drop_missing`` drops their rows instead. Each item is checked again under its name's lock right
-before it is changed, and each DNSimple change is written down as an intent first. Unknown records
-are never touched: ``adopt`` is how an admin takes records made elsewhere over.
+before it is changed, each DNSimple change is written down as an intent first, and every outcome
+is recorded by ``db.ledger``. Unknown records are never touched: ``adopt`` is how an admin takes
+records made elsewhere over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
-from typing import Any
 
-from sqlalchemy import Connection, Row, select
-from sqlalchemy.orm import Session
-
-from dns_api.db import audit, queries
+from dns_api.db import intents, ledger, records
 from dns_api.db.database import Database
-from dns_api.db.models import RecordRow
+from dns_api.db.intents import DONE, UNDONE, Closing
+from dns_api.db.ledger import Effect, Recording
 from dns_api.domain import names
+from dns_api.domain.operations import Create, Delete, Entry, Operation, Update
 from dns_api.domain.rdata import Value
-from dns_api.domain.records import ManagedRecord, ZoneRules
-from dns_api.domain.rrsets import Create, Delete, Plan, SetKey, Update
+from dns_api.domain.records import ManagedRecord, SetKey, ZoneRules
 from dns_api.errors import Conflict, NotFound, PermissionDenied, UpstreamNotFound, UpstreamRejected
-from dns_api.providers.base import DnsProvider, NewRecord, ProviderRecord, RecordChanges
+from dns_api.providers.base import DnsProvider, ProviderRecord
 from dns_api.services.audit import current_actor
 from dns_api.services.clock import utc_now
-from dns_api.services.container import Services
-from dns_api.services.intents import DONE, UNDONE, IntentLog, close_in
 from dns_api.services.locks import NameLocks
 from dns_api.services.reconcile_plan import (
     Adoption,
@@ -39,10 +34,12 @@ from dns_api.services.reconcile_plan import (
     check_force,
     same_values,
 )
-from dns_api.services.records_view import to_managed
 from dns_api.services.recovery import IntentRecovery
+from dns_api.services.upstream_writes import changes, new_record
 
 Progress = Callable[[int], None]
+RESTORED = "put back at DNSimple"
+DROPPED = "row dropped: deleted at DNSimple by hand"
 
 
 class Reconciler:
@@ -61,13 +58,6 @@ class Reconciler:
         self._rules = rules
         self._locks = locks
         self._recovery = recovery
-        self._intents = IntentLog(database)
-
-    @classmethod
-    def of(cls, services: Services) -> Reconciler:
-        return cls(
-            services.database, services.provider, services.rules, services.locks, services.recovery
-        )
 
     @property
     def rules(self) -> ZoneRules:
@@ -81,17 +71,43 @@ class Reconciler:
             raise NotFound(f"zone {zone} is not managed by this service (DNSIMPLE_DOMAINS)")
         return [zone]
 
-    async def plan(self, zone: str | None = None) -> list[ZonePlan]:
+    async def plan(
+        self, zone: str | None = None, progress: Progress | None = None
+    ) -> list[ZonePlan]:
         """The plan of every configured zone, or of ``zone`` (normalised)."""
-        return [await self.plan_zone(z) for z in self.zones(zone)]
+        plans = []
+        for name in self.zones(zone):
+            plans.append(await self.plan_zone(name))
+            _tick(progress)
+        return plans
 
     async def plan_zone(self, zone: str) -> ZonePlan:
         """One zone's plan: its rows, every DNSimple record of it (one listing, all pages)."""
         # Rows first: a write finishing in between shows as unknown, never as missing.
-        rows = await self._db.read(lambda c: _zone_rows(c, zone))
-        intents = await self._intents.pending()
+        rows = await self._db.read(lambda c: records.of_zone(c, zone))
+        pending = await self._db.run(intents.pending)
         upstream = await self._provider.list_records(zone)
-        return build_plan(zone, [to_managed(r) for r in rows], upstream, intents)
+        return build_plan(zone, rows, upstream, pending)
+
+    async def apply_all(
+        self,
+        plans: Sequence[ZonePlan],
+        *,
+        force: bool = False,
+        drop_missing: bool = False,
+        actor: str = "dns-api",
+        progress: Progress | None = None,
+    ) -> list[ApplyResult]:
+        """Apply every plan that is not in sync; ``NeedsForce`` before any zone is changed
+        when one of them changes too much."""
+        check_force(plans, force)
+        return [
+            await self.apply(
+                p, force=force, drop_missing=drop_missing, actor=actor, progress=progress
+            )
+            for p in plans
+            if not p.in_sync
+        ]
 
     async def apply(
         self,
@@ -111,11 +127,9 @@ class Reconciler:
         for drift in plan.drift:
             await self._at_name(drift.record, result, lambda row: self._restore(row, actor, result))
             _tick(progress)
+        fix = self._drop if drop_missing else self._recreate
         for row in plan.missing:
-            if drop_missing:
-                await self._at_name(row, result, lambda row: self._drop(row, result))
-            else:
-                await self._at_name(row, result, lambda row: self._recreate(row, actor, result))
+            await self._at_name(row, result, lambda row: fix(row, actor, result))
             _tick(progress)
         return result
 
@@ -125,16 +139,25 @@ class Reconciler:
         refusal = self._rules.refusal(zone, name)
         if refusal is not None:
             raise PermissionDenied(refusal)
-        fqdn = names.fqdn(name, zone)
         async with self._locks.hold((zone, name)):
-            found = await self._provider.list_records(zone, name=name, type=type)
-            found = [r for r in found if r.name.lower() == name and r.type == type]
-            records = [r for r in found if not r.system_record]
-            if found and not records:
-                raise Conflict(f"the {type} records at {fqdn} are DNSimple system records")
-            if not records:
-                raise NotFound(f"DNSimple has no {type} record at {fqdn} to adopt")
-            return await self._db.run(lambda s: _adopt_rows(s, zone, name, records, actor))
+            found = await self._adoptable(zone, name, type)
+            owned = await self._db.read(lambda c: records.owned_among(c, [r.id for r in found]))
+            owned_ids = {row.dnsimple_record_id for row in owned}
+            effects = [_adopted(zone, name, r) for r in found if r.id not in owned_ids]
+            how = Recording(current_actor(actor), zone, action="record:adopted", origin="adopted")
+            adopted = await self._record(effects, how)
+        return Adoption(adopted, owned)
+
+    async def _adoptable(self, zone: str, name: str, type: str) -> list[ProviderRecord]:
+        fqdn = names.fqdn(name, zone)
+        found = await self._provider.list_records(zone, name=name, type=type)
+        found = [r for r in found if r.name.lower() == name and r.type == type]
+        adoptable = [r for r in found if not r.system_record]
+        if found and not adoptable:
+            raise Conflict(f"the {type} records at {fqdn} are DNSimple system records")
+        if not adoptable:
+            raise NotFound(f"DNSimple has no {type} record at {fqdn} to adopt")
+        return adoptable
 
     async def _at_name(
         self,
@@ -144,29 +167,23 @@ class Reconciler:
     ) -> None:
         """Run ``work`` on the row as it is now, under its name's lock, unless it changed."""
         async with self._locks.hold((planned.zone, planned.name)):
-            row = await self._db.read(lambda c: queries.record(c, planned.id))
+            row = await self._db.read(lambda c: records.by_id(c, planned.id))
             if row is None or row.dnsimple_record_id != planned.dnsimple_record_id:
                 result.skipped[planned.id] = "the row changed since the plan"
                 return
-            await work(to_managed(row))
+            await work(row)
 
     async def _restore(self, row: ManagedRecord, actor: str, result: ApplyResult) -> None:
         current = await self._upstream(row)
         if current is None or same_values(row, current):
             result.skipped[row.id] = "no longer drifted"
             return
-        before = replace(row, content=current.content, ttl=current.ttl, priority=current.priority)
-        intent_id = await self._intents.open(
-            row.zone, Plan(updates=(Update(before, row.value, row.ttl),)), actor
-        )
-        changes = RecordChanges(
-            content=row.content if row.content != current.content else None,
-            ttl=row.ttl if row.ttl != current.ttl else None,
-            priority=row.priority if row.priority != current.priority else None,
-        )
-        call = self._provider.update_record(row.zone, row.dnsimple_record_id, changes)
+        theirs = _entry(current)
+        restore = Update(row.key, row.id, row.dnsimple_record_id, theirs, Entry.of(row))
+        intent_id = await self._open(row.zone, (restore,), actor)
+        call = self._provider.update_record(row.zone, row.dnsimple_record_id, changes(restore))
         stored = await self._closing_if_refused(intent_id, call)
-        await self._db.run(lambda s: _point_row(s, row.id, stored, actor, intent_id))
+        await self._repoint(row, stored, actor, intent_id)
         result.restored.append(row.id)
 
     async def _recreate(self, row: ManagedRecord, actor: str, result: ApplyResult) -> None:
@@ -175,28 +192,48 @@ class Reconciler:
             return
         # Written as delete + create: if this process dies half-way, recovery replaces the row
         # with one for the new record (and never leaves that record unowned).
-        key = SetKey(row.zone, row.name, row.type)
-        plan = Plan(creates=(Create(key, row.value, row.ttl),), deletes=(Delete(row),))
-        intent_id = await self._intents.open(row.zone, plan, actor)
-        new = NewRecord(row.name, row.type, row.content, row.ttl, row.priority)
-        stored = await self._closing_if_refused(
-            intent_id, self._provider.create_record(row.zone, new)
-        )
-        await self._db.run(lambda s: _point_row(s, row.id, stored, actor, intent_id))
+        create = Create(row.key, Entry.of(row))
+        intent_id = await self._open(row.zone, (Delete.of(row), create), actor)
+        call = self._provider.create_record(row.zone, new_record(create))
+        stored = await self._closing_if_refused(intent_id, call)
+        await self._repoint(row, stored, actor, intent_id)
         result.recreated[row.id] = stored.id
 
-    async def _drop(self, row: ManagedRecord, result: ApplyResult) -> None:
+    async def _drop(self, row: ManagedRecord, actor: str, result: ApplyResult) -> None:
         if await self._upstream(row) is not None:
             result.skipped[row.id] = "its record is back at DNSimple"
             return
-        await self._db.run(lambda s: _delete_row(s, row.id))
+        how = Recording(current_actor(actor), row.zone, action="reconcile:applied", detail=DROPPED)
+        await self._record([Effect(Delete.of(row))], how)
         result.dropped.append(row.id)
+
+    async def _repoint(
+        self, row: ManagedRecord, stored: ProviderRecord, actor: str, intent_id: int
+    ) -> None:
+        """The row now holds what DNSimple stored (its values and id); closes the intent."""
+        now_held = Update(row.key, row.id, row.dnsimple_record_id, Entry.of(row), Entry.of(row))
+        how = Recording(
+            current_actor(actor),
+            row.zone,
+            action="reconcile:applied",
+            detail=RESTORED,
+            closing=Closing(intent_id, DONE),
+        )
+        await self._record([Effect(now_held, stored)], how)
 
     async def _upstream(self, row: ManagedRecord) -> ProviderRecord | None:
         try:
             return await self._provider.get_record(row.zone, row.dnsimple_record_id)
         except UpstreamNotFound:
             return None
+
+    async def _open(self, zone: str, operations: tuple[Operation, ...], actor: str) -> int:
+        now = utc_now()
+        return await self._db.run(lambda s: intents.open_intent(s, zone, operations, actor, now))
+
+    async def _record(self, effects: list[Effect], how: Recording) -> list[ManagedRecord]:
+        now = utc_now()
+        return await self._db.run(lambda s: ledger.record(s, effects, how, now))
 
     async def _closing_if_refused(
         self, intent_id: int, call: Awaitable[ProviderRecord]
@@ -205,100 +242,20 @@ class Reconciler:
         try:
             return await call
         except (UpstreamNotFound, UpstreamRejected):
-            await self._intents.close(intent_id, UNDONE, "DNSimple refused the change")
+            closing = Closing(intent_id, UNDONE, "DNSimple refused the change")
+            now = utc_now()
+            await self._db.run(lambda s: intents.close(s, closing, now))
             raise
+
+
+def _adopted(zone: str, name: str, record: ProviderRecord) -> Effect:
+    return Effect(Create(SetKey(zone, name, record.type), _entry(record)), record)
+
+
+def _entry(record: ProviderRecord) -> Entry:
+    return Entry(Value(record.content, record.priority), record.ttl)
 
 
 def _tick(progress: Progress | None) -> None:
     if progress is not None:
         progress(1)
-
-
-def _zone_rows(connection: Connection, zone: str) -> Sequence[Row[Any]]:
-    records = queries.RECORDS
-    query = select(*records.c).where(records.c.zone == zone)
-    return connection.execute(query.order_by(records.c.name, records.c.type, records.c.id)).all()
-
-
-def _point_row(
-    session: Session, row_id: int, stored: ProviderRecord, actor: str, intent_id: int
-) -> None:
-    """Record what DNSimple now holds for the row, and close the intent, in one transaction."""
-    row = session.get(RecordRow, row_id)
-    if row is not None:
-        before = _state(row)
-        row.dnsimple_record_id = stored.id
-        row.content, row.ttl, row.priority = stored.content, stored.ttl, stored.priority
-        row.updated_at, row.updated_by = utc_now(), actor
-        _event(session, actor, row, "put back at DNSimple", before=before, after=_state(row))
-    close_in(session, intent_id, DONE)
-
-
-def _delete_row(session: Session, row_id: int) -> None:
-    row = session.get(RecordRow, row_id)
-    if row is not None:
-        _event(session, "cli", row, "row dropped: deleted at DNSimple by hand", before=_state(row))
-        session.delete(row)
-
-
-def _adopt_rows(
-    session: Session, zone: str, name: str, records: list[ProviderRecord], actor: str
-) -> Adoption:
-    ids = [r.id for r in records]
-    owned = list(session.scalars(select(RecordRow).where(RecordRow.dnsimple_record_id.in_(ids))))
-    owned_ids = {row.dnsimple_record_id for row in owned}
-    now = utc_now()
-    new = [
-        RecordRow(
-            zone=zone, name=name, type=r.type, content=r.content, ttl=r.ttl, priority=r.priority,
-            dnsimple_record_id=r.id, created_at=now, updated_at=now, created_by=actor,
-            updated_by=actor, origin="adopted",
-        )
-        for r in records
-        if r.id not in owned_ids
-    ]  # fmt: skip
-    session.add_all(new)
-    session.flush()
-    for row in new:
-        audit.add(
-            session,
-            "record:adopted",
-            actor=current_actor(actor),
-            at=now,
-            zone=zone,
-            name=name,
-            type=row.type,
-            record_id=row.id,
-            dnsimple_record_id=row.dnsimple_record_id,
-            after=_state(row),
-        )
-    return Adoption([to_managed(r) for r in new], [to_managed(r) for r in owned])
-
-
-def _state(row: RecordRow) -> dict[str, Any]:
-    return {"value": Value(row.content, row.priority).text(row.type), "ttl": row.ttl}
-
-
-def _event(
-    session: Session,
-    actor: str,
-    row: RecordRow,
-    detail: str,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    audit.add(
-        session,
-        "reconcile:applied",
-        actor=current_actor(actor),
-        at=utc_now(),
-        zone=row.zone,
-        name=row.name,
-        type=row.type,
-        record_id=row.id,
-        dnsimple_record_id=row.dnsimple_record_id,
-        before=before,
-        after=after,
-        detail=detail,
-    )

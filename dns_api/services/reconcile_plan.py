@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dns_api.db.intents import Intent
 from dns_api.domain import names
+from dns_api.domain.operations import Delete, Operation
 from dns_api.domain.records import ManagedRecord
 from dns_api.errors import Conflict
 from dns_api.providers.base import ProviderRecord
-from dns_api.services.intents import Intent
 from dns_api.services.recovery import Resolution
 
 FORCE_PERCENT = 30
@@ -209,14 +210,20 @@ def _upstream_json(record: ProviderRecord) -> dict[str, Any]:
 def _intent_json(intent: Intent) -> dict[str, Any]:
     operations = [
         {
-            "action": op["action"],
-            "name": op["name"] or "@",
-            "type": op["type"],
-            "content": op.get("content"),
+            "action": op.kind,
+            "name": op.key.name or "@",
+            "type": op.key.type,
+            "content": _content(op),
         }
         for op in intent.operations
     ]
     return {"intent_id": intent.id, "actor": intent.actor, "operations": operations}
+
+
+def _content(operation: Operation) -> str:
+    """What the operation writes (what it deletes, for a delete)."""
+    entry = operation.before if isinstance(operation, Delete) else operation.after
+    return entry.value.content
 
 
 def _resolution_json(resolution: Resolution) -> dict[str, Any]:

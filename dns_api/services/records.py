@@ -10,18 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
-from dns_api.db import queries, visibility
+from dns_api.db import records as stored
 from dns_api.db.database import Database
+from dns_api.domain.operations import Delete, Entry, Plan, Update
 from dns_api.domain.policy import Action, Principal, reads_everything
 from dns_api.domain.rdata import Value
-from dns_api.domain.records import ManagedRecord, RecordSpec, ZoneRules
-from dns_api.domain.rrsets import Delete, Plan, SetKey, Update
+from dns_api.domain.records import (
+    ManagedRecord,
+    RecordSpec,
+    SetKey,
+    ValueInput,
+    ZoneRules,
+    validate_value,
+)
 from dns_api.errors import Conflict, NotFound
 from dns_api.services.access import authorize_write, may_read
 from dns_api.services.audit import AuditTrail
 from dns_api.services.locks import NameLocks
 from dns_api.services.plans import PlanRunner
-from dns_api.services.records_view import to_managed
 from dns_api.services.rrsets import Precondition, RecordSetService, SetChange, SetRequest
 
 LIST_CHUNK = 500  # rows read at a time when the database filter may hold a few rows more
@@ -69,23 +75,20 @@ class RecordService:
     async def list_records(self, principal: Principal, page: Page) -> list[ManagedRecord]:
         """The page of records ``principal`` may read, newest first."""
         if reads_everything(principal):
-            return await self._db.read(
-                lambda connection: [
-                    to_managed(row)
-                    for row in queries.records_page(connection, offset=page.offset, limit=page.size)
-                ]
-            )
+            return await self._db.read(partial(stored.page, offset=page.offset, limit=page.size))
         # The database filters by the grants (db.visibility); each row is then checked exactly.
-        where = visibility.readable(principal.grants, *queries.SUBJECT)
         shown: list[ManagedRecord] = []
         skipped, before_id = 0, None
         while len(shown) < page.size:
             rows = await self._db.read(
                 partial(
-                    queries.records_newest_first, where=where, before_id=before_id, limit=LIST_CHUNK
+                    stored.readable_newest_first,
+                    grants=principal.grants,
+                    before_id=before_id,
+                    limit=LIST_CHUNK,
                 )
             )
-            for record in (to_managed(row) for row in rows):
+            for record in rows:
                 if not may_read(principal, record):
                     continue
                 if skipped < page.offset:
@@ -119,6 +122,15 @@ class RecordService:
         change = (await self._sets.change(principal, [self._one_value(spec)], dry_run=dry_run))[0]
         return _result(change, dry_run)
 
+    async def update(
+        self, principal: Principal, record_id: int, change: ValueInput, *, dry_run: bool = False
+    ) -> RecordWrite:
+        """Give the record ``record_id`` the value ``change`` (validated for its type here:
+        problems name the logical fields ``content``, ``priority`` and ``ttl``)."""
+        record = await self.get_record(principal, record_id)
+        value = validate_value(self._rules, record.type, change)
+        return await self._change(principal, record, value, change.ttl, dry_run)
+
     async def change_content(
         self,
         principal: Principal,
@@ -128,25 +140,38 @@ class RecordService:
         *,
         dry_run: bool = False,
     ) -> RecordWrite:
-        """Give the record ``record_id`` a new value (already validated for its type)."""
+        """Give the record ``record_id`` a new value (already valid for its type)."""
         record = await self.get_record(principal, record_id)
+        return await self._change(principal, record, value, ttl, dry_run)
+
+    async def _change(
+        self,
+        principal: Principal,
+        record: ManagedRecord,
+        value: Value,
+        ttl: int | None,
+        dry_run: bool,
+    ) -> RecordWrite:
         authorize_write(
             self._rules, principal, Action.UPDATE, record.zone, record.name, record.type
         )
         async with self._locks.hold((record.zone, record.name)):
-            record = await self._load(record_id)
-            new_ttl = ttl or record.ttl
-            if record.value == value and record.ttl == new_ttl:
-                return RecordWrite(Plan(unchanged=(record,)), record, dry_run)
-            siblings = await self._db.read(
-                lambda c: queries.records_by_key(c, record.zone, record.name, record.type)
+            # The set as it is now, under the lock: the record itself, and its siblings.
+            current = await self._db.read(
+                partial(stored.of_set, zone=record.zone, name=record.name, type=record.type)
             )
-            if any(r.id != record.id and to_managed(r).value == value for r in siblings):
-                raise Conflict(f"{record.type} record {record.fqdn} already has that value")
-            plan = Plan(updates=(Update(record, value, new_ttl),))
+            now = next((r for r in current if r.id == record.id), None)
+            if now is None:
+                raise NotFound("Record not found")
+            entry = Entry(value, ttl or now.ttl)
+            if Entry.of(now) == entry:
+                return RecordWrite(Plan(unchanged=(now,)), now, dry_run)
+            if any(r.id != now.id and r.value == value for r in current):
+                raise Conflict(f"{now.type} record {now.fqdn} already has that value")
+            plan = Plan(updates=(Update.of(now, entry),))
             if dry_run:
-                return RecordWrite(plan, record, True)
-            saved = await self._runner.run(record.zone, plan, principal.user)
+                return RecordWrite(plan, now, True)
+            saved = await self._runner.run(now.zone, plan, principal.user)
             return RecordWrite(plan, saved[0])
 
     async def delete(
@@ -159,7 +184,7 @@ class RecordService:
         )
         async with self._locks.hold((record.zone, record.name)):
             record = await self._load(record_id)
-            plan = Plan(deletes=(Delete(record),))
+            plan = Plan(deletes=(Delete.of(record),))
             if not dry_run:
                 await self._runner.run(record.zone, plan, principal.user)
             return RecordWrite(plan, record, dry_run)
@@ -181,10 +206,10 @@ class RecordService:
         return SetRequest(key, (spec.value,), spec.ttl, precondition or Precondition())
 
     async def _load(self, record_id: int) -> ManagedRecord:
-        row = await self._db.read(lambda connection: queries.record(connection, record_id))
-        if row is None:
+        record = await self._db.read(partial(stored.by_id, record_id=record_id))
+        if record is None:
             raise NotFound("Record not found")
-        return to_managed(row)
+        return record
 
 
 def _result(change: SetChange, dry_run: bool) -> RecordWrite:

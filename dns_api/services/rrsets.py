@@ -12,13 +12,11 @@ before the runner.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from functools import partial
 
-from sqlalchemy import Connection, Row
-
-from dns_api.db import queries, visibility
+from dns_api.db import records as stored
 from dns_api.db.database import Database
 from dns_api.domain import names
 from dns_api.domain.patterns import ANY
@@ -42,7 +40,6 @@ from dns_api.services.audit import AuditTrail
 from dns_api.services.locks import NameLocks
 from dns_api.services.ownership import check_unowned
 from dns_api.services.plans import PlanRunner
-from dns_api.services.records_view import to_managed
 
 MAX_CHANGES = 100
 
@@ -161,30 +158,25 @@ class RecordSetService:
     ) -> tuple[list[RecordSet], tuple[str, str] | None]:
         """A page of the sets ``principal`` may read, in (name, type) order, and the next cursor."""
         self._check_zone(zone)
-        where = None
-        if not reads_everything(principal):
-            where = visibility.readable(principal.grants, *queries.SUBJECT)
-        rows = await self._db.read(
-            lambda connection: queries.set_keys(connection, zone, name=name, type=type, where=where)
+        readable_by = None if reads_everything(principal) else principal.grants
+        found = await self._db.read(
+            lambda c: stored.set_keys(c, zone, name=name, type=type, readable_by=readable_by)
         )
         # Ordered here, not by the database: its collation may not be code-point order, and
         # the cursor compares in code-point order.
         keys = sorted(
-            (row.name, row.type)
-            for row in rows
-            if (after is None or (row.name, row.type) > after)
-            and may_read_set(principal, zone, row.name, row.type)
+            (n, t)
+            for n, t in found
+            if (after is None or (n, t) > after) and may_read_set(principal, zone, n, t)
         )
         page, more = keys[:limit], len(keys) > limit
         if not page:
             return [], None
         wanted = sorted({n for n, _ in page})
-        records = await self._db.read(
-            lambda connection: queries.records_at_names(connection, zone, wanted)
-        )
+        records = await self._db.read(lambda c: stored.at_names(c, zone, wanted))
         by_key: dict[tuple[str, str], list[ManagedRecord]] = defaultdict(list)
-        for row in records:
-            by_key[(row.name, row.type)].append(to_managed(row))
+        for record in records:
+            by_key[(record.name, record.type)].append(record)
         sets = [
             self._tags.record_set(SetKey(zone, n, t), by_key[(n, t)])
             for n, t in page
@@ -197,12 +189,10 @@ class RecordSetService:
         self._check_zone(key.zone)
         if not may_read_set(principal, key.zone, key.name, key.type):
             raise NotFound(f"No {key.label()} records")
-        rows = await self._db.read(
-            lambda connection: queries.records_by_key(connection, key.zone, key.name, key.type)
-        )
-        if not rows:
+        records = await self._db.read(lambda c: stored.of_set(c, key.zone, key.name, key.type))
+        if not records:
             raise NotFound(f"No {key.label()} records")
-        return self._tags.record_set(key, (to_managed(r) for r in rows))
+        return self._tags.record_set(key, records)
 
     def empty_set(self, key: SetKey) -> RecordSet:
         return self._tags.record_set(key, ())
@@ -325,9 +315,10 @@ class RecordSetService:
             by_zone[zone].append(name)
         found: dict[tuple[str, str], list[ManagedRecord]] = {k: [] for k in names_touched}
         for zone, zone_names in by_zone.items():
-            rows = await self._db.read(_records_at_names(zone, zone_names))
-            for row in rows:
-                found[(row.zone, row.name)].append(to_managed(row))
+            for record in await self._db.read(
+                partial(stored.at_names, zone=zone, names=zone_names)
+            ):
+                found[(record.zone, record.name)].append(record)
         return found
 
     def _check_zone(self, zone: str) -> None:
@@ -340,12 +331,6 @@ def _with_records(change: SetChange, saved: list[ManagedRecord]) -> SetChange:
     records = [*change.plan.unchanged, *saved]
     mine = tuple(r for r in records if (r.zone, r.name, r.type) == (key.zone, key.name, key.type))
     return replace(change, after_records=mine)
-
-
-def _records_at_names(
-    zone: str, zone_names: list[str]
-) -> Callable[[Connection], Sequence[Row[Any]]]:
-    return lambda connection: queries.records_at_names(connection, zone, zone_names)
 
 
 def _check_cname_alone(

@@ -248,6 +248,9 @@ class TestUpdate:
         )
         assert response.status_code == 409
         assert error_codes(response) == ["upstream_drift"]
+        # The refused write is closed, not left for recovery to replay at the next start.
+        metrics = client.get("/metrics", headers=auth()).text
+        assert "\ndns_api_pending_intents 0.0\n" in metrics
 
 
 class TestDelete:

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dns_api.db.intents import Intent
 from dns_api.db.models import IntentRow, RecordRow
 from dns_api.domain.records import ManagedRecord
 from dns_api.emulator import RunningEmulator
 from dns_api.errors import Conflict, NotFound
 from dns_api.providers.base import ProviderRecord
 from dns_api.services.container import Services, build_services
-from dns_api.services.intents import Intent
 from dns_api.services.reconcile import Reconciler
 from dns_api.services.reconcile_plan import NeedsForce, build_plan, report_json
 from dns_api.settings import Settings
@@ -57,7 +57,7 @@ def test_the_plan_sorts_rows_and_records_into_missing_drift_pending_unknown() ->
         record(21, "other", "192.0.2.5"),  # someone else's name: not ours to report
         ProviderRecord(1, ZONE, "", "NS", "ns1.dnsimple.com", 3600, system_record=True),
     ]
-    intents = [Intent(7, ZONE, "pending", [], "bob"), Intent(8, "example.org", "pending", [], "x")]
+    intents = [Intent(7, ZONE, "pending", (), "bob"), Intent(8, "example.org", "pending", (), "x")]
 
     plan = build_plan(ZONE, rows, upstream, intents)
 
@@ -118,7 +118,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 @pytest.fixture
 def reconciler(services: Services) -> Reconciler:
-    return Reconciler.of(services)
+    return services.reconciler
 
 
 def make(

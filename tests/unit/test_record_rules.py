@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 
 from dns_api.domain.records import (
     FieldNames,
+    ValueInput,
     ZoneRules,
-    validate_content,
     validate_key,
     validate_record,
+    validate_value,
 )
 from dns_api.errors import ValidationFailed
 
@@ -196,10 +197,10 @@ def test_path_fields_are_reported_as_parameters() -> None:
     assert [(p.field, p.location) for p in caught.value.problems] == [("domain_type", "path")]
 
 
-def test_validate_content_for_an_existing_type() -> None:
-    assert validate_content("A", "198.51.100.9").content == "198.51.100.9"
+def test_validate_value_for_an_existing_type() -> None:
+    assert validate_value(RULES, "A", ValueInput("198.51.100.9")).content == "198.51.100.9"
     with pytest.raises(ValidationFailed):
-        validate_content("A", "not-an-ip")
+        validate_value(RULES, "A", ValueInput("not-an-ip"))
 
 
 @given(st.text(max_size=80))

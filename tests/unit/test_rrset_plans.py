@@ -7,19 +7,10 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dns_api.domain.operations import Create, Delete, Entry, Plan, Update, must_delete_first
 from dns_api.domain.rdata import Value
-from dns_api.domain.records import ManagedRecord
-from dns_api.domain.rrsets import (
-    Create,
-    Delete,
-    EntityTags,
-    Plan,
-    SetKey,
-    Update,
-    must_delete_first,
-    plan_delete,
-    plan_set,
-)
+from dns_api.domain.records import ManagedRecord, SetKey
+from dns_api.domain.rrsets import EntityTags, plan_delete, plan_set
 
 KEY = SetKey("example.com", "www2", "A")
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
@@ -49,11 +40,11 @@ def apply(current: list[ManagedRecord], plan: Plan) -> set[tuple[str, int]]:
     """What the set holds after ``plan``: (content, ttl) pairs."""
     by_id = {r.id: (r.content, r.ttl) for r in current}
     for delete in plan.deletes:
-        del by_id[delete.record.id]
+        del by_id[delete.record_id]
     for update in plan.updates:
-        by_id[update.record.id] = (update.value.content, update.ttl)
+        by_id[update.record_id] = (update.after.value.content, update.after.ttl)
     result = set(by_id.values())
-    result |= {(c.value.content, c.ttl) for c in plan.creates}
+    result |= {(c.after.value.content, c.after.ttl) for c in plan.creates}
     return result
 
 
@@ -70,13 +61,13 @@ def test_one_changed_value_of_five_is_one_patch_in_place() -> None:
     plan = plan_set(KEY, current, wanted, 300)
     assert plan.operation_count == 1
     [update] = plan.updates
-    assert (update.record.id, update.value.content) == (3, "192.0.2.99")
+    assert (update.record_id, update.after.value.content) == (3, "192.0.2.99")
 
 
 def test_a_ttl_change_updates_every_record_and_creates_nothing() -> None:
     current = [record(1, "192.0.2.1"), record(2, "192.0.2.2")]
     plan = plan_set(KEY, current, values("192.0.2.1", "192.0.2.2"), 600)
-    assert [u.ttl for u in plan.updates] == [600, 600]
+    assert [u.after.ttl for u in plan.updates] == [600, 600]
     assert not plan.creates
     assert not plan.deletes
 
@@ -93,18 +84,18 @@ def test_growing_and_shrinking() -> None:
 def test_duplicates_are_folded_and_surplus_duplicates_deleted() -> None:
     current = [record(1, "192.0.2.1"), record(2, "192.0.2.1")]
     plan = plan_set(KEY, current, values("192.0.2.1", "192.0.2.1"), 300)
-    assert [d.record.id for d in plan.deletes] == [2]
+    assert [d.record_id for d in plan.deletes] == [2]
 
 
 def test_plan_delete_and_the_type_change_order() -> None:
     current = [record(1, "192.0.2.1")]
-    assert [d.record.id for d in plan_delete(current).deletes] == [1]
-    cname = Create(SetKey(KEY.zone, KEY.name, "CNAME"), Value("a.example.net"), 60)
-    assert must_delete_first(Plan(creates=(cname,), deletes=(Delete(current[0]),)))
-    other = Create(SetKey(KEY.zone, "other", "CNAME"), Value("a.example.net"), 60)
-    assert not must_delete_first(Plan(creates=(other,), deletes=(Delete(current[0]),)))
-    txt = Create(SetKey(KEY.zone, KEY.name, "TXT"), Value('"x"'), 60)
-    assert not must_delete_first(Plan(creates=(txt,), deletes=(Delete(current[0]),)))
+    assert [d.record_id for d in plan_delete(current).deletes] == [1]
+    cname = Create(SetKey(KEY.zone, KEY.name, "CNAME"), Entry(Value("a.example.net"), 60))
+    assert must_delete_first(Plan(creates=(cname,), deletes=(Delete.of(current[0]),)))
+    other = Create(SetKey(KEY.zone, "other", "CNAME"), Entry(Value("a.example.net"), 60))
+    assert not must_delete_first(Plan(creates=(other,), deletes=(Delete.of(current[0]),)))
+    txt = Create(SetKey(KEY.zone, KEY.name, "TXT"), Entry(Value('"x"'), 60))
+    assert not must_delete_first(Plan(creates=(txt,), deletes=(Delete.of(current[0]),)))
 
 
 def test_the_etag_follows_the_content_only() -> None:

@@ -18,8 +18,7 @@ from dns_api.api.replies import AdoptReply, ReconcileReply, errors, ok
 from dns_api.domain.policy import Principal, is_admin
 from dns_api.domain.records import FieldNames, ZoneRules, parse_zone, validate_key
 from dns_api.errors import FieldProblem, PermissionDenied, ValidationFailed
-from dns_api.services.reconcile import Reconciler
-from dns_api.services.reconcile_plan import check_force, report_json
+from dns_api.services.reconcile_plan import report_json
 
 router = APIRouter(tags=["admin"])
 
@@ -68,7 +67,7 @@ async def show_plan(
     zone: Annotated[str | None, Query(description="Only this zone")] = None,
 ) -> JSONResponse:
     _require_admin(principal)
-    plans = await Reconciler.of(services).plan(_zone(services.rules, zone, "query"))
+    plans = await services.reconciler.plan(_zone(services.rules, zone, "query"))
     return reply(report_json(plans))
 
 
@@ -83,18 +82,13 @@ async def run_reconcile(
 ) -> JSONResponse:
     _require_admin(principal)
     body = parse_body(ReconcileBody, await read_json_object(request))
-    reconciler = Reconciler.of(services)
+    reconciler = services.reconciler
     plans = await reconciler.plan(_zone(services.rules, body.zone, "body"))
     if not body.apply:
         return reply(report_json(plans))
-    check_force(plans, body.force)  # refuse before any zone is changed
-    results = [
-        await reconciler.apply(
-            plan, force=body.force, drop_missing=body.drop_missing, actor=principal.user
-        )
-        for plan in plans
-        if not plan.in_sync
-    ]
+    results = await reconciler.apply_all(
+        plans, force=body.force, drop_missing=body.drop_missing, actor=principal.user
+    )
     return reply(report_json(plans, results))
 
 
@@ -113,5 +107,5 @@ async def adopt(
     record_type, zone_name, relative = validate_key(
         services.rules, type=type, zone=zone, name=name, fields=PATH_FIELDS
     )
-    adoption = await Reconciler.of(services).adopt(zone_name, relative, record_type, principal.user)
+    adoption = await services.reconciler.adopt(zone_name, relative, record_type, principal.user)
     return reply(adoption.to_json(), status=201 if adoption.adopted else 200)

@@ -28,8 +28,8 @@ from dns_api.api.replies import (
 )
 from dns_api.api.rrset_json import plan_reply
 from dns_api.api.schemas import RecordCreateBody, RecordUpdateBody, record_json
-from dns_api.domain.records import FieldNames, validate_content, validate_key, validate_record
-from dns_api.errors import FieldProblem, NotFound, ValidationFailed
+from dns_api.domain.records import FieldNames, ValueInput, validate_key, validate_record
+from dns_api.errors import NotFound
 from dns_api.services.records import Page, RecordWrite
 
 router = APIRouter(prefix="/records", tags=["records"])
@@ -131,12 +131,9 @@ async def update_record(
     dry_run: DryRunDep,
 ) -> JSONResponse:
     body = parse_body(RecordUpdateBody, await read_json_object(request))
-    record = await services.records.get_record(principal, record_id_from(record_id))
-    value = validate_content(record.type, body.to, body.priority)
-    if body.ttl is not None and (problem := services.rules.ttl_problem(body.ttl)):
-        raise ValidationFailed([FieldProblem("ttl", problem)])
-    write = await services.records.change_content(
-        principal, record.id, value, body.ttl, dry_run=dry_run
+    given = ValueInput(body.to, body.priority, body.ttl)
+    write = await services.records.update(
+        principal, record_id_from(record_id), given, dry_run=dry_run
     )
     return write_reply(write)
 
