@@ -6,16 +6,20 @@ stable ``code`` that clients and tests can rely on; messages are for people.
 
     DnsApiError
     ├── ConfigurationError          settings are unusable (startup only, never HTTP)
-    ├── AuthenticationFailed        401: no, unknown or invalid credentials
+    ├── AuthenticationFailed        401: no, unknown or invalid credentials (``failure`` says which)
     ├── PermissionDenied            403: authenticated, but not allowed
     ├── NotFound                    404: no such record (or route)
     ├── ValidationFailed            422: input broke one or more rules (every reason listed)
     ├── TooManyFailures             429: too many failed authentications from one source
+    ├── PreconditionFailed          412: If-Match / If-None-Match did not hold
+    ├── ImportRefused               the original's rows cannot be imported (one line per row)
     ├── Conflict                    409: the change clashes with existing state
-    │   └── UpstreamDrift           409: our row and DNSimple disagree (record gone upstream)
+    │   ├── UpstreamDrift           409: our row and DNSimple disagree (record gone upstream)
+    │   └── NeedsForce              409: a reconcile plan changes too much of a zone
     ├── StorageUnavailable          503: the database could not be read or written
     └── UpstreamError               DNSimple did not do what we asked
         ├── UpstreamRejected        422: DNSimple refused the content (its field messages)
+        ├── UpstreamFeatureUnavailable  DNSimple's plan lacks a feature (batch changes)
         ├── UpstreamNotFound        502: DNSimple has no such zone or record
         ├── UpstreamAuthFailed      502: DNSimple refused our credentials (operator problem)
         ├── UpstreamRateLimited     503: DNSimple's hourly budget is spent (retry_after)
@@ -26,6 +30,7 @@ stable ``code`` that clients and tests can rely on; messages are for people.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,18 @@ class ConfigurationError(DnsApiError):
         super().__init__(f"{variable}: {problem}")
 
 
+class AuthFailure(StrEnum):
+    """Why a caller could not be identified: a small fixed set (the metrics label)."""
+
+    MISSING = "missing"  # no credentials at all
+    MALFORMED = "malformed"  # not a token of any kind we issue
+    SIGNATURE = "signature"  # a token whose signature or algorithm is wrong
+    UNKNOWN = "unknown"  # well formed, but nobody we know
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    SOURCE = "source"  # used from outside its networks
+
+
 class AuthenticationFailed(DnsApiError):
     """The caller could not be identified. ``reason`` is for the log, never for the reply."""
 
@@ -69,7 +86,8 @@ class AuthenticationFailed(DnsApiError):
     code = "unauthenticated"
     title = "Unauthorized"
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, failure: AuthFailure, reason: str) -> None:
+        self.failure = failure
         self.reason = reason
         super().__init__("A valid bearer token is required.")
 
@@ -110,6 +128,24 @@ class PreconditionFailed(DnsApiError):
 class UpstreamDrift(Conflict):
     code = "upstream_drift"
     title = "DNSimple no longer matches dns-api's records"
+
+
+class NeedsForce(Conflict):
+    """A reconcile plan would change more of a zone than it may without ``--force``."""
+
+    code = "needs_force"
+    title = "The plan changes too much of a zone"
+
+
+class ImportRefused(DnsApiError):
+    """The original's rows cannot be imported as they are; ``lines`` says why, one per row."""
+
+    code = "import_refused"
+    title = "The records of python-dns-api cannot be imported"
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        super().__init__("; ".join(lines))
 
 
 class StorageUnavailable(DnsApiError):

@@ -47,7 +47,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dns_api.api.envelope import error_item, error_reply
 from dns_api.api.request_log import ResponseStatus, route_template
-from dns_api.errors import AuthenticationFailed, DnsApiError, StorageUnavailable
+from dns_api.errors import AuthenticationFailed, AuthFailure, DnsApiError, StorageUnavailable
 from dns_api.providers.base import RateLimit
 
 if TYPE_CHECKING:
@@ -57,20 +57,7 @@ log = logging.getLogger(__name__)
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-# What a failed authentication was, from AuthenticationFailed.reason (first match wins).
-AUTH_FAILURE_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("missing", re.compile(r"^no bearer token")),
-    ("expired", re.compile(r"expired|ExpiredSignatureError")),
-    ("revoked", re.compile(r"revoked|vanished")),
-    ("source", re.compile(r"outside its networks")),
-    ("signature", re.compile(r"InvalidSignatureError|InvalidAlgorithmError")),
-    ("unknown", re.compile(r"^unknown scoped token|not in VALID_USERS")),
-    (
-        "malformed",
-        re.compile(r"too long|no known kind|without a username|not an object|DecodeError"),
-    ),
-)
-THROTTLED, OTHER = "throttled", "other"
+THROTTLED = "throttled"
 
 _DNSIMPLE_OPERATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/v2/whoami"), "whoami"),
@@ -85,12 +72,9 @@ _DNSIMPLE_OPERATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def auth_failure_reason(exc: DnsApiError) -> str:
     """The label for a failed authentication: one of a small fixed set."""
-    if not isinstance(exc, AuthenticationFailed):
-        return THROTTLED  # TooManyFailures: the source failed too often to be heard
-    for label, pattern in AUTH_FAILURE_REASONS:
-        if pattern.search(exc.reason):
-            return label
-    return OTHER
+    if isinstance(exc, AuthenticationFailed):
+        return exc.failure.value
+    return THROTTLED  # TooManyFailures: the source failed too often to be heard
 
 
 def dnsimple_operation(method: str, path: str) -> str:
@@ -174,7 +158,7 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
-        for reason in [label for label, _ in AUTH_FAILURE_REASONS] + [THROTTLED, OTHER]:
+        for reason in [failure.value for failure in AuthFailure] + [THROTTLED]:
             self.auth_failures.labels(reason)  # every reason shows, at 0, from the start
         self._scraped = _ScrapeTimeValues()
         self.registry.register(self._scraped)

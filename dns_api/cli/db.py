@@ -16,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
 from dns_api.db import migrate, urls
 from dns_api.db.database import Database, describe_failure
-from dns_api.errors import ConfigurationError, DnsApiError
+from dns_api.errors import ConfigurationError, DnsApiError, ImportRefused
 from dns_api.services.container import dnsimple_client, zone_rules
 from dns_api.services.deployment import claim_database
-from dns_api.services.move_over import Imported, ImportRefused, move_over
+from dns_api.services.move_over import Imported, move_over
 from dns_api.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)

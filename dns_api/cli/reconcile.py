@@ -22,11 +22,10 @@ from dns_api.cli.demo import demo_dnsimple
 from dns_api.cli.server_side import on_services
 from dns_api.domain import names
 from dns_api.domain.records import FieldNames, validate_key
-from dns_api.errors import ConfigurationError
+from dns_api.errors import ConfigurationError, NeedsForce
 from dns_api.services.reconcile import Reconciler
 from dns_api.services.reconcile_plan import (
     ApplyResult,
-    NeedsForce,
     ZonePlan,
     report_json,
 )

@@ -33,7 +33,7 @@ from dns_api.domain import names
 from dns_api.domain.patterns import NamePattern
 from dns_api.domain.policy import Action, Grant, Principal, TokenKind, decide
 from dns_api.domain.rrsets import SetKey
-from dns_api.errors import AuthenticationFailed, NotFound
+from dns_api.errors import AuthenticationFailed, AuthFailure, NotFound
 from dns_api.services.audit import current_actor
 from dns_api.settings import Settings
 
@@ -157,11 +157,15 @@ class AcmeDnsService:
             found = await self._db.read(lambda c: accounts.by_username(c, username))
         stored = found.key_hash if found is not None else _DUMMY_HASH
         if not hmac.compare_digest(stored, _hash(key)) or found is None:
-            raise AuthenticationFailed("unknown acme-dns account or wrong key")
+            raise AuthenticationFailed(AuthFailure.UNKNOWN, "unknown acme-dns account or wrong key")
         if found.revoked_at is not None:
-            raise AuthenticationFailed(f"acme-dns account {found.id} was revoked")
+            raise AuthenticationFailed(
+                AuthFailure.REVOKED, f"acme-dns account {found.id} was revoked"
+            )
         if not _from(source, found.allowfrom):
-            raise AuthenticationFailed(f"acme-dns account {found.id} used from {source}")
+            raise AuthenticationFailed(
+                AuthFailure.SOURCE, f"acme-dns account {found.id} used from {source}"
+            )
         return self._registration(found)
 
     def principal(self, registration: Registration) -> Principal:

@@ -15,7 +15,7 @@ import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
 from dns_api.domain.policy import Principal
-from dns_api.errors import AuthenticationFailed
+from dns_api.errors import AuthenticationFailed, AuthFailure
 from dns_api.services.throttle import FailureThrottle
 from dns_api.services.tokens import PREFIX, TokenService
 
@@ -33,6 +33,14 @@ class TokenVerifier(Protocol):
     async def verify(self, token: str, source: str | None) -> Principal:
         """The principal of ``token`` used from ``source``; ``AuthenticationFailed`` otherwise."""
         ...
+
+
+def _failure_of(exc: jwt.InvalidTokenError) -> AuthFailure:
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return AuthFailure.EXPIRED
+    if isinstance(exc, jwt.InvalidSignatureError | jwt.InvalidAlgorithmError):
+        return AuthFailure.SIGNATURE
+    return AuthFailure.MALFORMED
 
 
 class LegacyTokenVerifier:
@@ -53,9 +61,11 @@ class LegacyTokenVerifier:
         payload = self._decode(token)
         username = payload.get("username")
         if not isinstance(username, str):
-            raise AuthenticationFailed("legacy token without a username")
+            raise AuthenticationFailed(AuthFailure.MALFORMED, "legacy token without a username")
         if username not in self._users:
-            raise AuthenticationFailed(f"legacy token for {username!r}, not in VALID_USERS")
+            raise AuthenticationFailed(
+                AuthFailure.UNKNOWN, f"legacy token for {username!r}, not in VALID_USERS"
+            )
         return Principal.legacy(username)
 
     def _decode(self, token: str) -> dict[str, object]:
@@ -65,9 +75,13 @@ class LegacyTokenVerifier:
                 warnings.simplefilter("ignore", InsecureKeyLengthWarning)
                 payload = jwt.decode(token, self._key, algorithms=[LEGACY_ALGORITHM])
         except jwt.InvalidTokenError as exc:
-            raise AuthenticationFailed(f"legacy token rejected: {type(exc).__name__}") from None
+            raise AuthenticationFailed(
+                _failure_of(exc), f"legacy token rejected: {type(exc).__name__}"
+            ) from None
         if not isinstance(payload, dict):
-            raise AuthenticationFailed("legacy token payload is not an object")
+            raise AuthenticationFailed(
+                AuthFailure.MALFORMED, "legacy token payload is not an object"
+            )
         return payload
 
     def issue(self, username: str) -> str:
@@ -122,10 +136,12 @@ class Authenticator:
 
     async def _authenticate(self, token: str | None, source: str | None) -> Principal:
         if not token:
-            raise AuthenticationFailed("no bearer token")
+            raise AuthenticationFailed(AuthFailure.MISSING, "no bearer token")
         if len(token) > MAX_TOKEN_LENGTH:
-            raise AuthenticationFailed("token too long")
+            raise AuthenticationFailed(AuthFailure.MALFORMED, "token too long")
         for verifier in self._verifiers:
             if verifier.claims(token):
                 return await verifier.verify(token, source)
-        raise AuthenticationFailed("token of no known kind (or legacy tokens are off)")
+        raise AuthenticationFailed(
+            AuthFailure.MALFORMED, "token of no known kind (or legacy tokens are off)"
+        )

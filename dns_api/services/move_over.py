@@ -26,7 +26,7 @@ from dns_api.db.audit import Actor
 from dns_api.db.database import Database
 from dns_api.db.original import ImportedRecord, OriginalRow
 from dns_api.domain.records import FieldNames, RecordSpec, ZoneRules, validate_record
-from dns_api.errors import DnsApiError, UpstreamError, ValidationFailed
+from dns_api.errors import ImportRefused, UpstreamError, ValidationFailed
 from dns_api.providers.base import DnsProvider, ProviderRecord
 from dns_api.services.clock import utc_now
 
@@ -35,17 +35,6 @@ log = logging.getLogger(__name__)
 ACTOR = "python-dns-api"  # who made the records, as far as dns-api can tell
 ORIGIN = "imported"
 FIELDS = FieldNames(type="domain_type", zone="domain", name="subdomain", content="to")
-
-
-class ImportRefused(DnsApiError):
-    """The original's rows cannot be imported as they are; ``lines`` says why, one per row."""
-
-    code = "import_refused"
-    title = "The records of python-dns-api cannot be imported"
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        super().__init__("; ".join(lines))
 
 
 @dataclass(frozen=True, slots=True)

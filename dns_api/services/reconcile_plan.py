@@ -22,18 +22,13 @@ from dns_api.db.intents import Intent
 from dns_api.domain import names
 from dns_api.domain.operations import Delete, Operation
 from dns_api.domain.records import ManagedRecord
-from dns_api.errors import Conflict
+from dns_api.errors import NeedsForce
 from dns_api.providers.base import ProviderRecord
 from dns_api.services.recovery import Resolution
 
 FORCE_PERCENT = 30
 FORCE_MIN_OWNED = 10
 KINDS = ("missing", "drift", "pending", "unknown")
-
-
-class NeedsForce(Conflict):
-    code = "needs_force"
-    title = "The plan changes too much of a zone"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from dns_api.db.database import Database
 from dns_api.db.models import TokenRow
 from dns_api.domain.delegation import TokenRequest, excess
 from dns_api.domain.policy import Grant, Principal, TokenKind
-from dns_api.errors import AuthenticationFailed, NotFound, PermissionDenied
+from dns_api.errors import AuthenticationFailed, AuthFailure, NotFound, PermissionDenied
 from dns_api.services.audit import current_actor
 from dns_api.services.clock import utc_now
 
@@ -218,7 +218,7 @@ class TokenService:
         row = await self._db.read(lambda connection: connection.execute(query).first())
         stored = row.secret_hash if row is not None else _DUMMY_HASH
         if not hmac.compare_digest(stored, digest) or row is None:
-            raise AuthenticationFailed("unknown scoped token")
+            raise AuthenticationFailed(AuthFailure.UNKNOWN, "unknown scoped token")
         self._check_usable(row, source, now)
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
             await self._touch(row.id, now)
@@ -233,11 +233,13 @@ class TokenService:
         row: TokenFields, source: str | None, now: datetime, *, check_source: bool = True
     ) -> None:
         if row.revoked_at is not None:
-            raise AuthenticationFailed(f"token {row.id} was revoked")
+            raise AuthenticationFailed(AuthFailure.REVOKED, f"token {row.id} was revoked")
         if row.expires_at is not None and row.expires_at <= now:
-            raise AuthenticationFailed(f"token {row.id} expired")
+            raise AuthenticationFailed(AuthFailure.EXPIRED, f"token {row.id} expired")
         if check_source and not _in_networks(source, row.networks):
-            raise AuthenticationFailed(f"token {row.id} used from {source}, outside its networks")
+            raise AuthenticationFailed(
+                AuthFailure.SOURCE, f"token {row.id} used from {source}, outside its networks"
+            )
 
     @staticmethod
     def _principal(row: TokenFields) -> Principal:
@@ -280,7 +282,9 @@ class TokenService:
             if parent_id is not None:
                 parent = session.get(TokenRow, parent_id, with_for_update=True)
                 if parent is None:
-                    raise AuthenticationFailed(f"token {parent_id} vanished while minting")
+                    raise AuthenticationFailed(
+                        AuthFailure.REVOKED, f"token {parent_id} vanished while minting"
+                    )
                 self._check_usable(parent, None, self._clock(), check_source=False)
                 row.lineage = f"{parent.lineage}{parent.id}/"
             session.add(row)

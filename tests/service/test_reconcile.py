@@ -15,11 +15,11 @@ from dns_api.db.intents import Intent
 from dns_api.db.models import IntentRow, RecordRow
 from dns_api.domain.records import ManagedRecord
 from dns_api.emulator import RunningEmulator
-from dns_api.errors import Conflict, NotFound
+from dns_api.errors import Conflict, NeedsForce, NotFound
 from dns_api.providers.base import ProviderRecord
 from dns_api.services.container import Services, build_services
 from dns_api.services.reconcile import Reconciler
-from dns_api.services.reconcile_plan import NeedsForce, build_plan, report_json
+from dns_api.services.reconcile_plan import build_plan, report_json
 from dns_api.settings import Settings
 
 pytestmark = pytest.mark.anyio
