@@ -1,8 +1,8 @@
 """DNSimple API v2 over httpx: the only module that speaks DNSimple's HTTP.
 
 It returns the dataclasses of ``providers.base`` and raises only ``UpstreamError`` subclasses.
-Two helpers of this module do the translating and no I/O: ``dnsimple_json`` reads DNSimple's
-JSON and ``dnsimple_errors`` maps its answers and transport failures to errors. Timeouts,
+Two helpers of this module do the translating and no I/O: ``dnsimple_json`` reads and writes
+DNSimple's JSON and ``dnsimple_errors`` maps its answers and transport failures to errors. Timeouts,
 retries and rate-limit waits come from ``upstream_policy``: reads and idempotent writes (PATCH,
 DELETE) are sent again after a 5xx or a transport failure, a POST never is, and a 429 is waited
 out when the window resets soon enough. When the budget seen last is spent and resets later than
@@ -43,6 +43,9 @@ from dns_api.providers.dnsimple_errors import (
 from dns_api.providers.dnsimple_json import (
     JsonObject,
     MalformedBodyError,
+    batch_body,
+    changes_body,
+    create_body,
     decode_body,
     ignore_body,
     parse_batch,
@@ -50,7 +53,7 @@ from dns_api.providers.dnsimple_json import (
     parse_page,
     parse_single_record,
 )
-from dns_api.providers.upstream_policy import UpstreamPolicy, int_header, send_with_retries
+from dns_api.providers.upstream_policy import UpstreamPolicy, rate_limit_from, send_with_retries
 
 if TYPE_CHECKING:
     from dns_api.providers.base import DnsProvider
@@ -160,7 +163,7 @@ class DnsimpleClient:
         after a 429. The caller checks whether the record exists before trying again."""
         parse = partial(parse_single_record, zone)
         return await self._call(
-            "POST", self._records_path(zone), parse, expected=201, json_body=_create_body(record)
+            "POST", self._records_path(zone), parse, expected=201, json_body=create_body(record)
         )
 
     async def update_record(
@@ -169,7 +172,7 @@ class DnsimpleClient:
         """PATCH only the fields of ``changes`` that are not ``None``; return the stored record."""
         path = self._records_path(zone, record_id)
         parse = partial(parse_single_record, zone)
-        return await self._call("PATCH", path, parse, json_body=_changes_body(changes))
+        return await self._call("PATCH", path, parse, json_body=changes_body(changes))
 
     async def delete_record(self, zone: str, record_id: int) -> None:
         """Delete one record (DNSimple answers 204); ``UpstreamNotFound`` if already gone.
@@ -193,12 +196,7 @@ class DnsimpleClient:
         ``UpstreamRejected`` naming every failing operation (400). A POST: never sent again
         after a 5xx or a transport failure (only after a 429, which DNSimple did not process).
         """
-        operations: dict[str, list[dict[str, object]]] = {
-            "creates": [_create_body(record) for record in creates],
-            "updates": [{"id": int(u.id), **_changes_body(u.changes)} for u in updates],
-            "deletes": [{"id": int(record_id)} for record_id in deletes],
-        }
-        body = {kind: items for kind, items in operations.items() if items}
+        body = batch_body(creates, updates, deletes)
         path = f"{self._zone_path(zone)}/batch"
         return await self._call("POST", path, partial(parse_batch, zone), json_body=body)
 
@@ -300,7 +298,7 @@ class DnsimpleClient:
             raise
         _log_call(method, path, str(response.status_code), started)
         self._observe(method, path, str(response.status_code), started)
-        self._rate_limit = _rate_limit_from(response.headers) or self._rate_limit
+        self._rate_limit = rate_limit_from(response.headers) or self._rate_limit
         return response
 
     def _observe(self, method: str, path: str, outcome: str, started: float) -> None:
@@ -313,23 +311,6 @@ class DnsimpleClient:
             logger.exception("the on_call observer failed")
 
 
-def _create_body(record: NewRecord) -> dict[str, object]:
-    body: dict[str, object] = {
-        "name": record.name,
-        "type": record.type,
-        "content": record.content,
-        "ttl": record.ttl,
-    }
-    if record.priority is not None:
-        body["priority"] = record.priority
-    return body
-
-
-def _changes_body(changes: RecordChanges) -> dict[str, object]:
-    fields = (("content", changes.content), ("ttl", changes.ttl), ("priority", changes.priority))
-    return {key: value for key, value in fields if value is not None}
-
-
 def _checked_token(token: str) -> str:
     # An unsendable token would otherwise fail inside httpx, with itself in the error's args.
     if not token or not token.isascii() or not token.isprintable() or " " in token:
@@ -340,15 +321,6 @@ def _checked_token(token: str) -> str:
 def _log_call(method: str, path: str, outcome: str, started: float) -> None:
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.debug("DNSimple %s %s -> %s in %.1f ms", method, path, outcome, elapsed_ms)
-
-
-def _rate_limit_from(headers: httpx.Headers) -> RateLimit | None:
-    limit, remaining, reset = (
-        int_header(headers, f"x-ratelimit-{name}") for name in ("limit", "remaining", "reset")
-    )
-    if limit is None or remaining is None or reset is None:
-        return None
-    return RateLimit(limit=limit, remaining=remaining, reset=reset)
 
 
 if TYPE_CHECKING:

@@ -1,14 +1,16 @@
-"""DNSimple API v2 JSON -> the dataclasses of ``providers.base``; a helper of ``dnsimple``.
+"""DNSimple API v2 JSON <-> the dataclasses of ``providers.base``; a helper of ``dnsimple``.
 
-Records (``ZoneRecord``), ``whoami``, pagination, a batch's answer, an error answer's message
-and field errors (including a batch's per-operation errors), timestamps. Any 2xx body without
-the shape DNSimple documents raises :class:`MalformedBodyError`; ``dnsimple_errors`` turns that
-into an ``UpstreamError``. Nothing here sends a request.
+The bodies of the writes dns-api sends (``create_body``, ``changes_body``, ``batch_body``), and
+what DNSimple answers: records (``ZoneRecord``), ``whoami``, pagination, a batch's answer, an
+error answer's message and field errors (including a batch's per-operation errors),
+timestamps. Any 2xx body without the shape DNSimple documents raises
+:class:`MalformedBodyError`; ``dnsimple_errors`` turns that into an ``UpstreamError``. Nothing
+here sends a request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeGuard, TypeVar
@@ -16,7 +18,14 @@ from typing import TypeGuard, TypeVar
 import httpx
 
 from dns_api.domain.rdata import TYPES_WITH_PRIORITY
-from dns_api.providers.base import AccountIdentity, BatchResult, ProviderRecord
+from dns_api.providers.base import (
+    AccountIdentity,
+    BatchResult,
+    NewRecord,
+    ProviderRecord,
+    RecordChanges,
+    RecordUpdate,
+)
 
 T = TypeVar("T")
 JsonObject = Mapping[str, object]
@@ -222,3 +231,34 @@ def _timestamp(obj: JsonObject, key: str) -> datetime | None:
     except ValueError:
         raise MalformedBodyError(f"a body whose {key!r} is not an ISO-8601 timestamp") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def create_body(record: NewRecord) -> dict[str, object]:
+    """The body of a POST .../records (and of a batch's create)."""
+    body: dict[str, object] = {
+        "name": record.name,
+        "type": record.type,
+        "content": record.content,
+        "ttl": record.ttl,
+    }
+    if record.priority is not None:
+        body["priority"] = record.priority
+    return body
+
+
+def changes_body(changes: RecordChanges) -> dict[str, object]:
+    """The body of a PATCH: only the fields that change."""
+    fields = (("content", changes.content), ("ttl", changes.ttl), ("priority", changes.priority))
+    return {key: value for key, value in fields if value is not None}
+
+
+def batch_body(
+    creates: Sequence[NewRecord], updates: Sequence[RecordUpdate], deletes: Sequence[int]
+) -> dict[str, list[dict[str, object]]]:
+    """The body of a POST .../batch; empty lists are left out."""
+    operations: dict[str, list[dict[str, object]]] = {
+        "creates": [create_body(record) for record in creates],
+        "updates": [{"id": int(u.id), **changes_body(u.changes)} for u in updates],
+        "deletes": [{"id": int(record_id)} for record_id in deletes],
+    }
+    return {kind: items for kind, items in operations.items() if items}

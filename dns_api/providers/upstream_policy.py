@@ -35,6 +35,8 @@ from email.utils import parsedate_to_datetime
 import anyio
 import httpx
 
+from dns_api.providers.base import RateLimit
+
 logger = logging.getLogger(__name__)
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -240,3 +242,13 @@ async def send_with_retries(
         level = logging.INFO if reason.startswith("status 429") else logging.DEBUG
         logger.log(level, "sending %s again after %s, in %.3f s", method, reason, delay)
         await sleep(delay)
+
+
+def rate_limit_from(headers: httpx.Headers) -> RateLimit | None:
+    """The budget an answer reports (``X-RateLimit-*``), if it reports all of it."""
+    limit, remaining, reset = (
+        int_header(headers, f"x-ratelimit-{name}") for name in ("limit", "remaining", "reset")
+    )
+    if limit is None or remaining is None or reset is None:
+        return None
+    return RateLimit(limit=limit, remaining=remaining, reset=reset)
