@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 import typer
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
@@ -84,7 +83,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 def current() -> None:
     """Print the schema revision of the database and the latest one known."""
     settings = settings_or_exit()
-    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    where = urls.display(settings.database_url)
     if not urls.sqlite_file_exists(settings.database_url):
         typer.echo(f"current: none (no database at {where} yet: dns-api db upgrade makes it)")
     else:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import logging.config
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
 
 from dns_api import logs, serving
 from dns_api.app import create_app
@@ -31,6 +30,7 @@ from dns_api.cli import demo
 from dns_api.cli.common import EXIT_CONFIG, fail, settings_or_exit
 from dns_api.cli.db import upgrade_database
 from dns_api.cli.tokens import token_lines
+from dns_api.db import urls
 from dns_api.emulator import EmulatorState, RunningEmulator, start_emulator
 from dns_api.emulator.dns import RunningDns, start_dns
 from dns_api.settings import Settings
@@ -55,45 +55,60 @@ def serve(
 ) -> None:
     """Apply migrations and serve the HTTP API."""
     settings = settings_or_exit(create_demo_secret=True)
-    as_json = logs.wants_json(settings.log_format)
-    log_config = logs.logging_config(settings.log_level, as_json=as_json)
+    log_config = logs.logging_config(
+        settings.log_level, as_json=logs.wants_json(settings.log_format)
+    )
     logging.config.dictConfig(log_config)
     if workers > 1:
         _check_several_workers(settings)
     emulator, demo_dns = _start_demo_emulator(settings) if settings.demo_mode else (None, None)
-    if emulator is not None:
-        settings = _pointed_at(settings, emulator)
-    upgrade_database(settings, demo=emulator is not None, ask_dnsimple=True)
-    if emulator is not None:
-        for line in token_lines(settings):
-            typer.echo(line)
-    # One worker: this process serves the app (and the demo emulator, if any). Several: each
-    # worker process builds its own app from the environment (migrations already ran here).
-    app: FastAPI | str = FACTORY if workers > 1 else create_app(settings, migrate_on_start=False)
     try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port or settings.port,
-            log_level=settings.log_level,
-            log_config=log_config,  # applied again in each worker process
-            access_log=False,  # dns_api.access writes one line per request instead
-            # TRUSTED_PROXIES (api/source.py) is the only authority on X-Forwarded-For: uvicorn's
-            # own handling would believe it from 127.0.0.1 and rewrite the peer before the app.
-            proxy_headers=False,
-            workers=workers,
-            factory=workers > 1,
-            timeout_worker_healthcheck=WORKER_START_SECONDS,
-            # Size and time limits on what a connection sends (dns_api/serving.py); the same in
-            # every worker process: uvicorn hands each one this configuration.
-            **serving.uvicorn_options(settings),
-        )
+        if emulator is not None:
+            settings = _pointed_at(settings, emulator)
+        upgrade_database(settings, demo=emulator is not None, ask_dnsimple=True)
+        if emulator is not None:
+            for line in token_lines(settings):
+                typer.echo(line)
+        # One worker: this process serves the app (and the demo emulator, if any). Several: each
+        # worker process builds its own app from the environment (migrations already ran here).
+        app: FastAPI | str = FACTORY
+        if workers == 1:
+            app = create_app(settings, migrate_on_start=False)
+        _run(app, settings, host=host, port=port or settings.port, workers=workers, log=log_config)
     finally:
         if emulator is not None:
             demo.withdraw()
             emulator.stop()
         if demo_dns is not None:
             demo_dns.stop()
+
+
+def _run(
+    app: FastAPI | str,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log: dict[str, Any],
+) -> None:
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        log_config=log,  # applied again in each worker process
+        access_log=False,  # dns_api.access writes one line per request instead
+        # TRUSTED_PROXIES (api/source.py) is the only authority on X-Forwarded-For: uvicorn's
+        # own handling would believe it from 127.0.0.1 and rewrite the peer before the app.
+        proxy_headers=False,
+        workers=workers,
+        factory=workers > 1,
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
+        # Size and time limits on what a connection sends (dns_api/serving.py); the same in
+        # every worker process: uvicorn hands each one this configuration.
+        **serving.uvicorn_options(settings),
+    )
 
 
 def _check_several_workers(settings: Settings) -> None:
@@ -128,7 +143,7 @@ def _start_demo_emulator(settings: Settings) -> tuple[RunningEmulator, RunningDn
     typer.echo(
         "dns-api: demo mode (no DNSIMPLE_ACCOUNT_TOKEN): using the built-in DNSimple emulator at "
         f"{emulator.url} for {', '.join(settings.dnsimple_domains)} and "
-        f"{make_url(settings.database_url).render_as_string(hide_password=True)}; "
+        f"{urls.display(settings.database_url)}; "
         f"DNS on {dns.address} (dig @{dns.host} -p {dns.port} {settings.dnsimple_domains[0]})"
     )
     return emulator, dns

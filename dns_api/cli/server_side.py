@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from dns_api.cli.common import fail
@@ -71,7 +70,7 @@ def option(field: str) -> str:
 
 
 def _require_current_schema(settings: Settings) -> None:
-    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    where = urls.display(settings.database_url)
     if not urls.sqlite_file_exists(settings.database_url):
         fail(f"no database at {where}: start dns-api serve, or run dns-api db upgrade, first")
     try:

@@ -47,3 +47,8 @@ def ensure_sqlite_directory(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def display(url: str) -> str:
+    """The URL as it may be shown to a person: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,1 @@
+"""DNS providers: the ``DnsProvider`` protocol and its DNSimple client (httpx)."""

@@ -196,6 +196,45 @@ def _retry_after_header(headers: Mapping[str, str], now: float) -> float | None:
     return max(0.0, moment.timestamp() - now)
 
 
+@dataclass(slots=True)
+class _Attempts:
+    """What one call has been through so far, and whether (and when) to send it again."""
+
+    policy: UpstreamPolicy
+    method: str
+    waited: float  # seconds spent waiting for the rate limit
+    failures: int = 0  # 5xx answers and transport errors
+    rate_limited: int = 0  # 429 answers waited out
+
+    def after_error(self, exc: Exception, rand: Rand) -> tuple[float, str] | None:
+        """The delay before sending again after a transport error, or None: give up."""
+        self.failures += 1
+        if not self.policy.may_retry(self.method, self.failures):
+            return None
+        return self.policy.backoff_delay(self.failures, rand), type(exc).__name__
+
+    def after_response(
+        self, response: httpx.Response, now: float, rand: Rand
+    ) -> tuple[float, str] | None:
+        """The delay before sending again after ``response``, or None: it is the answer."""
+        status = response.status_code
+        if status == RATE_LIMITED:
+            wait = seconds_until_reset(response.headers, now)
+            policy = self.policy
+            if self.rate_limited >= policy.rate_limit_retries or not policy.may_wait(
+                wait, self.waited
+            ):
+                return None
+            assert wait is not None  # may_wait said so
+            self.rate_limited += 1
+            self.waited += wait
+            return wait + policy.jitter(rand), "status 429 (rate limit)"
+        if is_retryable_status(status) and self.policy.may_retry(self.method, self.failures + 1):
+            self.failures += 1
+            return self.policy.backoff_delay(self.failures, rand), f"status {status}"
+        return None
+
+
 async def send_with_retries(
     policy: UpstreamPolicy,
     method: str,
@@ -213,32 +252,19 @@ async def send_with_retries(
     stop) or re-raises the last transport error; mapping either to a dns-api error is the
     caller's job.
     """
-    failures = 0  # 5xx answers and transport errors so far
-    rate_limited = 0  # 429 answers waited out so far
-    waited = rate_limit_waited
+    attempts = _Attempts(policy, method, waited=rate_limit_waited)
     while True:
         try:
             response = await send()
         except RETRYABLE_TRANSPORT_ERRORS as exc:
-            failures += 1
-            if not policy.may_retry(method, failures):
+            retry = attempts.after_error(exc, rand)
+            if retry is None:
                 raise
-            delay, reason = policy.backoff_delay(failures, rand), type(exc).__name__
         else:
-            status = response.status_code
-            if status == RATE_LIMITED:
-                wait = seconds_until_reset(response.headers, now())
-                if rate_limited >= policy.rate_limit_retries or not policy.may_wait(wait, waited):
-                    return response
-                assert wait is not None  # may_wait said so
-                rate_limited += 1
-                waited += wait
-                delay, reason = wait + policy.jitter(rand), "status 429 (rate limit)"
-            elif is_retryable_status(status) and policy.may_retry(method, failures + 1):
-                failures += 1
-                delay, reason = policy.backoff_delay(failures, rand), f"status {status}"
-            else:
+            retry = attempts.after_response(response, now(), rand)
+            if retry is None:
                 return response
+        delay, reason = retry
         level = logging.INFO if reason.startswith("status 429") else logging.DEBUG
         logger.log(level, "sending %s again after %s, in %.3f s", method, reason, delay)
         await sleep(delay)

@@ -1,0 +1,1 @@
+"""Alembic's environment for dns-api's schema (run by ``dns_api.db.migrate``)."""
