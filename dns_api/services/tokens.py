@@ -5,6 +5,9 @@ revocation or an expiry takes effect on the next request on every instance shari
 The secret (``dnsapi_`` + 256 random bits) is shown once; only its SHA-256 is stored. Lookups go
 by that hash, and the stored hash is compared in constant time (against a dummy for an unknown
 token), so an unknown token costs what a known one does.
+
+This module holds those use cases; the table (and the audit events written with it) is
+``dns_api.db.tokens``.
 """
 
 from __future__ import annotations
@@ -16,24 +19,28 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
-
-from dns_api.db import audit
-from dns_api.db.audit import Actor
+from dns_api.db import tokens as stored
 from dns_api.db.database import Database
-from dns_api.db.models import TokenRow
+from dns_api.db.tokens import MintedUnder, NewToken, OwnedBy, Revocation, Scope, TokenInfo
 from dns_api.domain.delegation import TokenRequest, excess
-from dns_api.domain.policy import Grant, Principal, TokenKind
+from dns_api.domain.policy import Principal, TokenKind
 from dns_api.errors import AuthenticationFailed, AuthFailure, NotFound, PermissionDenied
 from dns_api.services.audit import current_actor
 from dns_api.services.clock import utc_now
 
+__all__ = [
+    "LAST_USED_RESOLUTION",
+    "PREFIX",
+    "Clock",
+    "IssuedToken",
+    "TokenInfo",
+    "TokenService",
+    "hash_secret",
+    "new_secret",
+]
+
 PREFIX = "dnsapi_"
-_TOKENS = TokenRow.__table__
-TokenFields = Any  # a TokenRow, or a Core row of the tokens table (same attribute names)
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 _DUMMY_HASH = hashlib.sha256(b"no such token").hexdigest()
 
@@ -46,43 +53,6 @@ def new_secret() -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def grants_from_json(raw: Sequence[dict[str, Any]]) -> tuple[Grant, ...]:
-    return tuple(Grant.stored(g) for g in raw)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
-    """A token as listed: everything but the secret."""
-
-    id: int
-    name: str
-    owner: str
-    grants: tuple[Grant, ...]
-    networks: tuple[str, ...]
-    can_mint: bool
-    created_at: datetime
-    created_by: str
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
-
-    @classmethod
-    def of(cls, row: TokenRow) -> TokenInfo:
-        return cls(
-            id=row.id,
-            name=row.name,
-            owner=row.owner,
-            grants=grants_from_json(row.grants),
-            networks=tuple(row.networks),
-            can_mint=row.can_mint,
-            created_at=row.created_at,
-            created_by=row.created_by,
-            expires_at=row.expires_at,
-            revoked_at=row.revoked_at,
-            last_used_at=row.last_used_at,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,20 +100,12 @@ class TokenService:
         return await self._insert(name, parent.user, request, _actor(parent), parent.token_id)
 
     async def list_all(self) -> list[TokenInfo]:
-        return await self._db.run(
-            lambda s: [TokenInfo.of(r) for r in s.scalars(select(TokenRow).order_by(TokenRow.id))]
-        )
+        return await self._db.read(stored.every_token)
 
     async def list_for(self, principal: Principal) -> list[TokenInfo]:
         """The tokens ``principal`` manages: its user's (legacy), or itself and what it minted."""
-        query = select(TokenRow).order_by(TokenRow.id)
-        if principal.token_kind is TokenKind.LEGACY:
-            query = query.where(TokenRow.owner == principal.user)
-        else:
-            query = query.where(
-                self._managed_by(principal, await self._lineage(principal.token_id))
-            )
-        return await self._db.run(lambda s: [TokenInfo.of(r) for r in s.scalars(query)])
+        scope = await self._scope(principal)
+        return await self._db.read(lambda connection: stored.within(connection, scope))
 
     async def revoke(
         self, token_id: int, *, by: str, principal: Principal | None = None
@@ -152,58 +114,34 @@ class TokenService:
 
         With ``principal``, only a token it manages (else ``NotFound``).
         """
-        scope = None
-        if principal is not None:
-            scope = (
-                principal,
-                await self._lineage(principal.token_id) if principal.token_id else "",
-            )
-
-        def revoke(session: Session) -> TokenInfo:
-            row = self._row(session, token_id, scope)
-            now = self._clock()
-            descendants = select(TokenRow).where(
-                TokenRow.lineage.startswith(f"{row.lineage}{row.id}/"),
-                TokenRow.revoked_at.is_(None),
-            )
-            for affected in [row, *session.scalars(descendants)]:
-                if affected.revoked_at is None:
-                    affected.revoked_at, affected.revoked_by = now, by
-                    _event(session, who, "token:revoked", affected, before=_token_json(affected))
-            return TokenInfo.of(row)
-
-        who = current_actor(by)
-        return await self._db.run(revoke)
+        scope = await self._scope(principal) if principal is not None else None
+        revocation = self._revocation(by)
+        revoked = await self._db.run(
+            lambda session: stored.revoke_with_descendants(session, token_id, scope, revocation)
+        )
+        if revoked is None:
+            raise NotFound(f"Token {token_id} not found")
+        return revoked
 
     async def revoke_owner(self, owner: str, *, by: str) -> int:
         """Revoke every live token of ``owner`` (e.g. a user who left); returns how many."""
-        now = self._clock()
-        who = current_actor(by)
-
-        def revoke_all(session: Session) -> int:
-            live = select(TokenRow).where(TokenRow.owner == owner, TokenRow.revoked_at.is_(None))
-            rows = list(session.scalars(live))
-            for row in rows:
-                row.revoked_at, row.revoked_by = now, by
-                _event(session, who, "token:revoked", row, before=_token_json(row))
-            return len(rows)
-
-        return await self._db.run(revoke_all)
+        revocation = self._revocation(by)
+        return await self._db.run(lambda session: stored.revoke_owner(session, owner, revocation))
 
     async def rotate(self, token_id: int) -> IssuedToken:
         """A new secret for the same token; the old secret stops working at once."""
         secret = new_secret()
-
-        def rotate(session: Session) -> TokenInfo:
-            row = self._row(session, token_id, None)
-            if row.revoked_at is not None:
-                raise PermissionDenied("a revoked token cannot be rotated")
-            row.secret_hash = hash_secret(secret)
-            _event(session, who, "token:rotated", row, after=_token_json(row))
-            return TokenInfo.of(row)
-
         who = current_actor("cli")
-        return IssuedToken(await self._db.run(rotate), secret)
+        rotated = await self._db.run(
+            lambda session: stored.rotate_live(
+                session, token_id, hash_secret(secret), actor=who, logged_at=utc_now()
+            )
+        )
+        if rotated is None:
+            raise NotFound(f"Token {token_id} not found")
+        if rotated.revoked_at is not None:
+            raise PermissionDenied("a revoked token cannot be rotated")
+        return IssuedToken(rotated, secret)
 
     async def principal_for(self, secret: str, source: str | None) -> Principal:
         """The principal of ``secret``; ``AuthenticationFailed`` with the reason otherwise.
@@ -212,46 +150,44 @@ class TokenService:
         """
         digest = hash_secret(secret)
         now = self._clock()
-        # A Core row, not an ORM object: the lookup runs on every request, and ORM
-        # hydration was most of its cost.
-        query = select(*_TOKENS.c).where(_TOKENS.c.secret_hash == digest)
-        row = await self._db.read(lambda connection: connection.execute(query).first())
-        stored = row.secret_hash if row is not None else _DUMMY_HASH
-        if not hmac.compare_digest(stored, digest) or row is None:
+        found = await self._db.read(lambda connection: stored.by_hash(connection, digest))
+        known_hash = found.secret_hash if found is not None else _DUMMY_HASH
+        if not hmac.compare_digest(known_hash, digest) or found is None:
             raise AuthenticationFailed(AuthFailure.UNKNOWN, "unknown scoped token")
-        self._check_usable(row, source, now)
-        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-            await self._touch(row.id, now)
-        return self._principal(row)
-
-    async def _touch(self, token_id: int, now: datetime) -> None:
-        statement = update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=now)
-        await self._db.run(lambda session: session.execute(statement))
+        token = found.token
+        self._check_usable(token, source, now)
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            await self._db.run(lambda session: stored.touch(session, token.id, now))
+        return self._principal(token)
 
     @staticmethod
     def _check_usable(
-        row: TokenFields, source: str | None, now: datetime, *, check_source: bool = True
+        token: TokenInfo, source: str | None, now: datetime, *, check_source: bool = True
     ) -> None:
-        if row.revoked_at is not None:
-            raise AuthenticationFailed(AuthFailure.REVOKED, f"token {row.id} was revoked")
-        if row.expires_at is not None and row.expires_at <= now:
-            raise AuthenticationFailed(AuthFailure.EXPIRED, f"token {row.id} expired")
-        if check_source and not _in_networks(source, row.networks):
+        if token.revoked_at is not None:
+            raise AuthenticationFailed(AuthFailure.REVOKED, f"token {token.id} was revoked")
+        if token.expires_at is not None and token.expires_at <= now:
+            raise AuthenticationFailed(AuthFailure.EXPIRED, f"token {token.id} expired")
+        if check_source and not _in_networks(source, token.networks):
             raise AuthenticationFailed(
-                AuthFailure.SOURCE, f"token {row.id} used from {source}, outside its networks"
+                AuthFailure.SOURCE, f"token {token.id} used from {source}, outside its networks"
             )
 
+    def _check_parent(self, parent: TokenInfo) -> None:
+        """Whether a parent (locked while its child is minted) may still mint: live, unexpired."""
+        self._check_usable(parent, None, self._clock(), check_source=False)
+
     @staticmethod
-    def _principal(row: TokenFields) -> Principal:
+    def _principal(token: TokenInfo) -> Principal:
         return Principal(
-            user=row.owner,
+            user=token.owner,
             token_kind=TokenKind.SCOPED,
-            grants=grants_from_json(row.grants),
-            token_id=row.id,
-            token_name=row.name,
-            expires_at=row.expires_at,
-            can_mint=row.can_mint,
-            networks=tuple(row.networks),
+            grants=token.grants,
+            token_id=token.id,
+            token_name=token.name,
+            expires_at=token.expires_at,
+            can_mint=token.can_mint,
+            networks=token.networks,
         )
 
     async def _insert(
@@ -265,80 +201,43 @@ class TokenService:
         """Insert the token; a parent is re-read (and locked) in the same transaction, so a
         revocation that raced the request cannot leave a live child behind."""
         secret = new_secret()
-        row = TokenRow(
+        new = NewToken(
             name=name,
             owner=owner,
             secret_hash=hash_secret(secret),
-            grants=[g.to_json() for g in request.grants],
-            networks=list(request.networks),
+            grants=request.grants,
+            networks=request.networks,
             can_mint=request.can_mint,
-            lineage="",
             created_at=self._clock(),
             created_by=created_by,
             expires_at=request.expires_at,
         )
-
-        def insert(session: Session) -> TokenInfo:
-            if parent_id is not None:
-                parent = session.get(TokenRow, parent_id, with_for_update=True)
-                if parent is None:
-                    raise AuthenticationFailed(
-                        AuthFailure.REVOKED, f"token {parent_id} vanished while minting"
-                    )
-                self._check_usable(parent, None, self._clock(), check_source=False)
-                row.lineage = f"{parent.lineage}{parent.id}/"
-            session.add(row)
-            session.flush()
-            _event(session, who, "token:created", row, after=_token_json(row))
-            return TokenInfo.of(row)
-
         who = current_actor(created_by)
-        return IssuedToken(await self._db.run(insert), secret)
+        parent = None if parent_id is None else (parent_id, self._check_parent)
+        info = await self._db.run(
+            lambda session: stored.insert(
+                session, new, actor=who, logged_at=utc_now(), parent=parent
+            )
+        )
+        if info is None:
+            raise AuthenticationFailed(
+                AuthFailure.REVOKED, f"token {parent_id} vanished while minting"
+            )
+        return IssuedToken(info, secret)
+
+    async def _scope(self, principal: Principal) -> Scope:
+        """What ``principal`` manages: its user's tokens (legacy), or itself and what it minted."""
+        if principal.token_kind is TokenKind.LEGACY:
+            return OwnedBy(principal.user)
+        return MintedUnder(principal.token_id, await self._lineage(principal.token_id))
 
     async def _lineage(self, token_id: int | None) -> str:
         if token_id is None:
             return ""
-        return await self._db.run(
-            lambda s: s.scalar(select(TokenRow.lineage).where(TokenRow.id == token_id)) or ""
-        )
+        return await self._db.read(lambda connection: stored.lineage_of(connection, token_id))
 
-    @staticmethod
-    def _managed_by(principal: Principal, lineage: str) -> Any:
-        own_path = f"{lineage}{principal.token_id}/"
-        return or_(TokenRow.id == principal.token_id, TokenRow.lineage.startswith(own_path))
-
-    def _row(
-        self, session: Session, token_id: int, scope: tuple[Principal, str] | None
-    ) -> TokenRow:
-        query = select(TokenRow).where(TokenRow.id == token_id)
-        if scope is not None:
-            principal, lineage = scope
-            if principal.token_kind is TokenKind.LEGACY:
-                query = query.where(TokenRow.owner == principal.user)
-            else:
-                query = query.where(self._managed_by(principal, lineage))
-        row = session.scalars(query).first()
-        if row is None:
-            raise NotFound(f"Token {token_id} not found")
-        return row
-
-
-def _token_json(row: TokenRow) -> dict[str, Any]:
-    """What the audit trail keeps of a token: never its secret or hash."""
-    return {"id": row.id, "name": row.name, "owner": row.owner, "grants": row.grants}
-
-
-def _event(
-    session: Session,
-    who: Actor,
-    action: str,
-    row: TokenRow,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    detail = f"token {row.id} ({row.name})"
-    audit.add(session, action, actor=who, at=utc_now(), before=before, after=after, detail=detail)
+    def _revocation(self, by: str) -> Revocation:
+        return Revocation(now=self._clock(), by=by, actor=current_actor(by), logged_at=utc_now())
 
 
 def _actor(principal: Principal) -> str:
