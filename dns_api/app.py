@@ -13,7 +13,7 @@ from dns_api import __version__
 from dns_api.api.errors import install_error_handlers
 from dns_api.api.idempotency import install_idempotency
 from dns_api.api.metrics import Metrics, install_metrics
-from dns_api.api.request_log import install_request_log
+from dns_api.api.observation import install_observation
 from dns_api.api.route_index import RouteIndex
 from dns_api.api.routes import (
     acme_dns,
@@ -78,14 +78,19 @@ def create_app(
     app.state.source_of = SourceResolver(settings.trusted_proxies)
     install_error_handlers(app)
     install_idempotency(app, IdempotencyKeys(services.database, settings.idempotency_max_keys))
-    install_metrics(app, metrics)  # /metrics, and counts every request
-    install_request_log(app)  # last: the outermost, so every reply gets X-Request-ID
+    install_metrics(app, metrics)  # GET /metrics
+    # Last: the outermost middleware, so every reply gets X-Request-ID and is counted and logged.
+    install_observation(app, metrics)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
     modules = (health, identity, records, audit, zones, tokens, admin)
     routers = [m.router for m in (*modules, acme_httpreq, acme_dns, dyndns)]
     for router in routers:
         app.include_router(router)
     app.state.routes = RouteIndex.of(routers)
-    return app
 
 
 async def _recover_pending(services: Services) -> None:

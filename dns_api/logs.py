@@ -2,7 +2,7 @@
 
 ``configure_logging`` is called once by ``dns-api serve``; nothing is configured at import time.
 Every record gets the id of the request it was written for (``request_id``, from a context
-variable that ``api.request_log`` sets), so the lines of one request can be found together.
+variable that ``api.observation`` sets), so the lines of one request can be found together.
 
 A JSON line holds ``time``, ``level``, ``logger``, ``message``, ``request_id`` when there is one,
 every ``extra={...}`` field of the call and, for an error, ``exception``. Secrets never reach a
@@ -117,7 +117,7 @@ def logging_config(level: str, *, as_json: bool) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict: every line (uvicorn's too) through one handler on
     the root logger, in one format.
 
-    Give it to uvicorn as ``log_config`` with ``access_log=False`` (``api.request_log`` writes
+    Give it to uvicorn as ``log_config`` with ``access_log=False`` (``api.observation`` writes
     the access line): uvicorn applies it again in each worker process it starts.
     """
     quiet = "DEBUG" if level.lower() == "debug" else "WARNING"

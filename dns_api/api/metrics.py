@@ -1,4 +1,7 @@
-"""Prometheus metrics: the instruments, the HTTP middleware that feeds them, ``GET /metrics``.
+"""Prometheus metrics: the instruments and ``GET /metrics``.
+
+The HTTP series are fed by the middleware of ``api.observation``; the DNSimple ones by the
+``on_call`` observer of ``DnsimpleClient``; the auth failures by ``api.errors``.
 
 Each app has its own ``Metrics`` (its own ``CollectorRegistry``, never the global one, so several
 apps in one process, as in the tests, do not clash). Labels hold only small fixed sets: route
@@ -27,7 +30,6 @@ import hmac
 import logging
 import math
 import re
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -43,10 +45,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from pydantic import SecretStr
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dns_api.api.envelope import error_item, error_reply
-from dns_api.api.request_log import ResponseStatus, route_template
 from dns_api.errors import AuthenticationFailed, AuthFailure, DnsApiError, StorageUnavailable
 from dns_api.providers.base import RateLimit
 
@@ -164,8 +164,10 @@ class Metrics:
         self.registry.register(self._scraped)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.http_requests.labels(_method(method), route, str(status)).inc()
-        self.http_duration.labels(_method(method), route).observe(seconds)
+        """Count and time one HTTP request (``route`` is its template, never a raw path)."""
+        method = _method(method)
+        self.http_requests.labels(method, route, str(status)).inc()
+        self.http_duration.labels(method, route).observe(seconds)
 
     def observe_dnsimple_call(self, method: str, path: str, outcome: str, seconds: float) -> None:
         """The ``on_call`` observer of ``DnsimpleClient``."""
@@ -190,29 +192,6 @@ async def _pending_intents(services: Services) -> float:
         log.warning("pending intents not counted for /metrics: %s", exc.detail)
         return math.nan
     return float(count)
-
-
-class HttpMetricsMiddleware:
-    """Counts and times every HTTP request by method, route template and status."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = ResponseStatus(send)
-        started = time.perf_counter()
-        failed = True
-        try:
-            await self.app(scope, receive, status)
-            failed = False
-        finally:
-            seconds = time.perf_counter() - started
-            route = route_template(scope)
-            self.metrics.observe_request(scope["method"], route, status.final(failed), seconds)
 
 
 router = APIRouter()
@@ -249,7 +228,6 @@ def count_auth_failure(app: Starlette, exc: DnsApiError) -> None:
 
 
 def install_metrics(app: FastAPI, metrics: Metrics) -> None:
-    """Record the app's requests in ``metrics`` and serve them at ``GET /metrics``."""
+    """Serve ``metrics`` at ``GET /metrics`` (``install_observation`` records the requests)."""
     app.state.metrics = metrics
-    app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
     app.include_router(router)

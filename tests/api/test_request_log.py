@@ -1,4 +1,7 @@
-"""Request ids, the access log line and the log formats, through the app on both databases."""
+"""Request ids, the access log line and the log formats, through the app on both databases.
+
+The middleware is ``dns_api.api.observation``; its metrics side is in ``test_metrics``.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio
 import jwt
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from dns_api import logs
+from dns_api.api.metrics import Metrics
+from dns_api.api.observation import ObservationMiddleware
 from dns_api.app import create_app
 from dns_api.settings import Settings
 from tests.conftest import EMULATOR_TOKEN, legacy_token
@@ -150,6 +157,49 @@ class TestAccessLog:
         routes = [(r.route, r.status) for r in access_records(caplog)]
         template = "/records/{domain_type}/{domain}/{subdomain}/{to}"
         assert routes == [(template, 200), (template, 200)]
+
+
+class TestOneMiddleware:
+    """Driven directly: what no route of the app does (leave a request unanswered)."""
+
+    @staticmethod
+    def serve(inner: Any, metrics: Metrics, request_id: bytes) -> list[Message]:
+        sent: list[Message] = []
+        headers = [(b"x-request-id", request_id)]
+        scope: Scope = {"type": "http", "method": "GET", "path": "/x", "headers": headers}
+
+        async def receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        anyio.run(ObservationMiddleware(inner, metrics), scope, receive, send)
+        return sent
+
+    def test_an_unanswered_request_is_499_in_the_log_and_the_metrics(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        async def silent(scope: Scope, receive: Receive, send: Send) -> None:
+            return None
+
+        caplog.set_level(logging.INFO, logger=ACCESS)
+        metrics = Metrics()
+        assert self.serve(silent, metrics, b"rid-gone") == []
+        [line] = access_records(caplog)
+        assert (line.request_id, line.route, line.status) == ("rid-gone", "unmatched", 499)
+        labels = {"method": "GET", "route": "unmatched", "status": "499"}
+        assert metrics.registry.get_sample_value("dns_api_http_requests_total", labels) == 1
+        assert logs.current_request_id() is None
+
+    def test_the_app_cannot_set_its_own_id(self) -> None:
+        async def answers(scope: Scope, receive: Receive, send: Send) -> None:
+            headers = [(b"X-Request-ID", b"mine"), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+
+        start, _ = self.serve(answers, Metrics(), b"rid-ok")
+        assert start["headers"] == [(b"content-length", b"0"), (b"x-request-id", b"rid-ok")]
 
 
 class TestJsonLines:

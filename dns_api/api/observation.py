@@ -1,13 +1,19 @@
-"""Request ids and the access log: a pure ASGI middleware (``install_request_log``).
+"""What is observed of every HTTP request, in one pure ASGI middleware (``install_observation``).
+
+Per request, once: an id, a timer, the final status, one access log line and the HTTP metrics.
 
 Each request gets an id: the caller's ``X-Request-ID`` when it is 1-128 characters of
 ``[A-Za-z0-9._:-]``, else a new one (32 hex digits). The id goes back in the ``X-Request-ID``
 header of the reply, into ``request.state.request_id`` and onto every log line written while
-the request is served (see ``dns_api.logs``). When the reply is sent, one line goes to the
+the request is served (see ``dns_api.logs``).
+
+When the request is done, it is counted and timed in ``dns_api_http_requests_total`` and
+``dns_api_http_request_duration_seconds`` (see ``api.metrics``), and one line goes to the
 ``dns_api.access`` logger with ``request_id``, ``method``, ``route`` (the route's template, such
 as ``/records/{record_id}``, or ``unmatched``), ``path``, ``status``, ``duration_ms``, ``actor``
 and ``token_id`` (who the token belonged to, when the request was authenticated). Headers and
-bodies are never logged.
+bodies are never logged. The status is the one sent; 499 when the app returned without
+starting a reply (the client went away), 500 when it raised.
 
 A request that ends in an unhandled exception is answered 500 by Starlette's outermost
 middleware, outside this one: that reply has no ``X-Request-ID``, but its log line still carries
@@ -18,14 +24,13 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import uuid
-from collections.abc import Sequence
+from time import perf_counter
 
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dns_api.api.metrics import Metrics
 from dns_api.logs import bind_request_id, unbind_request_id
 
 access_log = logging.getLogger("dns_api.access")
@@ -38,10 +43,11 @@ CLIENT_CLOSED = 499  # no reply was started and nothing failed: the client went 
 
 
 def request_id_from(scope: Scope) -> str:
-    """The caller's ``X-Request-ID`` if it is acceptable, else a new id."""
-    given = Headers(scope=scope).get(HEADER)
-    if given is not None and _VALID_ID.fullmatch(given):
-        return given
+    """The caller's (first) ``X-Request-ID`` if it is acceptable, else a new id."""
+    for name, value in scope["headers"]:
+        if name == _HEADER_KEY:
+            given: str = value.decode("latin-1")
+            return given if _VALID_ID.fullmatch(given) else uuid.uuid4().hex
     return uuid.uuid4().hex
 
 
@@ -71,39 +77,42 @@ def actor_of(scope: Scope) -> tuple[str | None, int | None]:
     return principal.user, principal.token_id
 
 
-class ResponseStatus:
-    """Wraps ``send`` to remember the status of the reply, if one was started."""
+class _Reply:
+    """The ``send`` of one request: adds its ``X-Request-ID`` and remembers the status sent."""
 
-    def __init__(self, send: Send, extra_headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    __slots__ = ("_request_id", "_send", "status")
+
+    def __init__(self, send: Send, request_id: str) -> None:
         self._send = send
-        self._extra = list(extra_headers)
-        self.code: int | None = None
+        self._request_id = request_id
+        self.status: int | None = None
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            self.code = message["status"]
-            if self._extra:
-                message = _with_headers(message, self._extra)
+            self.status = message["status"]
+            message = _with_request_id(message, self._request_id.encode("ascii"))
         await self._send(message)
 
     def final(self, failed: bool) -> int:
         """The status to report: the one sent, else 500 after a failure, else 499."""
-        if self.code is not None:
-            return self.code
+        if self.status is not None:
+            return self.status
         return 500 if failed else CLIENT_CLOSED
 
 
-def _with_headers(message: Message, extra: list[tuple[bytes, bytes]]) -> Message:
-    names = {name for name, _ in extra}
-    kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-    return {**message, "headers": kept + extra}
+def _with_request_id(message: Message, request_id: bytes) -> Message:
+    """A copy of a ``http.response.start`` whose only ``X-Request-ID`` is ``request_id``."""
+    headers = [h for h in message.get("headers", ()) if h[0].lower() != _HEADER_KEY]
+    headers.append((_HEADER_KEY, request_id))
+    return {**message, "headers": headers}
 
 
-class RequestLogMiddleware:
-    """Gives each request an id and writes its access log line."""
+class ObservationMiddleware:
+    """Gives each request an id, then counts, times and logs it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,22 +121,27 @@ class RequestLogMiddleware:
         request_id = request_id_from(scope)
         scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id
         token = bind_request_id(request_id)
-        status = ResponseStatus(send, [(_HEADER_KEY, request_id.encode("ascii"))])
-        started = time.perf_counter()
+        reply = _Reply(send, request_id)
+        started = perf_counter()
         failed = True
         try:
-            await self.app(scope, receive, status)
+            await self.app(scope, receive, reply)
             failed = False
         finally:
-            _log_access(scope, request_id, status.final(failed), time.perf_counter() - started)
+            seconds = perf_counter() - started
+            status = reply.final(failed)
+            route = route_template(scope)
+            self.metrics.observe_request(scope["method"], route, status, seconds)
+            _log_access(scope, request_id, route, status, seconds)
             if not failed:
                 # After a failure the id stays bound, so that the error line Starlette's outer
                 # middleware writes still carries it (each request runs in its own task).
                 unbind_request_id(token)
 
 
-def _log_access(scope: Scope, request_id: str, status: int, seconds: float) -> None:
-    route = route_template(scope)
+def _log_access(scope: Scope, request_id: str, route: str, status: int, seconds: float) -> None:
+    if not access_log.isEnabledFor(logging.INFO):
+        return  # what ``info`` would decide, before the line is put together
     actor, token_id = actor_of(scope)
     duration_ms = round(seconds * 1000, 1)
     who = f" by {actor}" if actor is not None else ""
@@ -153,6 +167,6 @@ def _log_access(scope: Scope, request_id: str, status: int, seconds: float) -> N
     )
 
 
-def install_request_log(app: Starlette) -> None:
+def install_observation(app: Starlette, metrics: Metrics) -> None:
     """Add the middleware; install it last, so it is the outermost and sees every reply."""
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(ObservationMiddleware, metrics=metrics)
