@@ -38,12 +38,14 @@ class FieldProblem:
     """One broken rule, tied to the input that broke it.
 
     ``location`` says where the field came from: ``body`` (a JSON pointer is built from
-    ``field``), ``path`` or ``query`` (reported as a parameter).
+    ``field``), ``path`` or ``query`` (reported as a parameter). ``index`` picks one item of a
+    list field (a record set's values) until an edge spells it into ``field`` (``records/2``).
     """
 
     field: str
     message: str
     location: str = "body"
+    index: int | None = None
 
 
 class DnsApiError(Exception):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from dns_api.domain import names
-from dns_api.domain.records import MAX_CONTENT_LENGTH, ManagedRecord
-from dns_api.views import timestamp
+from dns_api.domain.records import MAX_CONTENT_LENGTH
 
 
 class RecordCreateBody(BaseModel):
@@ -50,24 +46,3 @@ class RecordOut(BaseModel):
     created: str
     updated: str
     created_by: str
-
-
-def record_json(record: ManagedRecord) -> dict[str, Any]:
-    """A record in the original service's shape, plus the newer fields."""
-    return {
-        "id": record.id,
-        "type": "record",
-        "domain_key": record.domain_key,
-        "domain_type": record.type,
-        "domain": record.zone,
-        "subdomain": record.name or "@",
-        "to": record.value.text(record.type),
-        "ttl": record.ttl,
-        "priority": record.priority,
-        "fqdn": record.fqdn,
-        "fqdn_unicode": names.to_unicode(record.fqdn),
-        "dnsimple_record_id": record.dnsimple_record_id,
-        "created": timestamp(record.created_at),
-        "updated": timestamp(record.updated_at),
-        "created_by": record.created_by,
-    }

@@ -13,13 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dns_api.api.audit_json import build_filters, event_json
 from dns_api.cli.common import fail, settings_or_exit
 from dns_api.cli.server_side import on_services
 from dns_api.db.audit import Filters
 from dns_api.domain import names
 from dns_api.errors import ValidationFailed
+from dns_api.services.audit_filters import build_filters
 from dns_api.settings import Settings
+from dns_api.views import event_json
 
 
 def audit(

@@ -21,21 +21,19 @@ from dns_api.cli.common import fail, settings_or_exit
 from dns_api.cli.demo import demo_dnsimple
 from dns_api.cli.server_side import on_services
 from dns_api.domain import names
-from dns_api.domain.records import FieldNames, validate_key
-from dns_api.errors import ConfigurationError, NeedsForce
+from dns_api.domain.problems import Field, renamed
+from dns_api.domain.records import validate_key
+from dns_api.errors import ConfigurationError, NeedsForce, ValidationFailed
 from dns_api.services.reconcile import Reconciler
-from dns_api.services.reconcile_plan import (
-    ApplyResult,
-    ZonePlan,
-    report_json,
-)
+from dns_api.services.reconcile_plan import ApplyResult, ZonePlan
 from dns_api.settings import Settings, load_settings
+from dns_api.views import report_json
 
 EXIT_IN_SYNC, EXIT_ERROR, EXIT_DRIFT, EXIT_NEEDS_FORCE = 0, 1, 2, 3
 EXIT_BAD_OPTION = 2  # adopt only: reconcile keeps 2 for drift
 PROGRESS_FROM = 20  # items; fewer finish before a bar is worth drawing
 ACTOR = "cli"
-CLI_FIELDS = FieldNames(type="type", zone="zone", name="name")
+OPTIONS = {Field.TYPE: "type", Field.ZONE: "zone", Field.NAME: "name"}  # --type, --zone, --name
 
 T = TypeVar("T")
 
@@ -194,11 +192,12 @@ def adopt(
     settings = settings_or_exit()
 
     async def work(reconciler: Reconciler) -> str:
-        record_type, zone_name, relative = validate_key(
-            reconciler.rules, type=type, zone=zone, name=name, fields=CLI_FIELDS
-        )
-        adoption = await reconciler.adopt(zone_name, relative, record_type, ACTOR)
-        what = f"{record_type} record(s) at {names.fqdn(relative, zone_name)}"
+        try:
+            key = validate_key(reconciler.rules, type=type, zone=zone, name=name)
+        except ValidationFailed as failure:
+            raise renamed(failure, OPTIONS) from None
+        adoption = await reconciler.adopt(key.zone, key.name, key.type, ACTOR)
+        what = f"{key.type} record(s) at {key.fqdn}"
         if not adoption.adopted:
             return f"nothing new to adopt: dns-api owns the {what} already"
         ids = ", ".join(str(r.dnsimple_record_id) for r in adoption.adopted)

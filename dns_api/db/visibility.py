@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, true
 
-from dns_api.domain.patterns import ANY, APEX, EVERY_NAME, NamePattern
+from dns_api.domain.names import APEX
+from dns_api.domain.patterns import ANY, EVERY_NAME, NamePattern
 from dns_api.domain.policy import Action, Grant
 
 _LIKE_ESCAPE = "\\"

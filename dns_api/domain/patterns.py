@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dns_api.domain import names
+from dns_api.domain.names import APEX
 
 ANY = "*"
-APEX = "@"
 EVERY_NAME = "**"
 MAX_EVERY_NAME_LABELS = 2
 MAX_WILDCARDS = 4

@@ -1,7 +1,10 @@
 """Record input rules: what dns-api accepts, checked in full so every problem is reported at once.
 
-Pure code: no I/O. ``validate_record`` turns raw input into a ``RecordSpec`` or raises
-``ValidationFailed`` listing each broken rule with the field that broke it.
+Pure code: no I/O. One entry point per thing validated: ``validate_key`` (the type, zone and
+name of a record), ``validate_record`` (a whole record) and ``validate_value`` (a new value for
+a record). Each returns the normalised input or raises ``ValidationFailed`` listing each broken
+rule with the logical field that broke it (``dns_api.domain.problems.Field``); the edges spell
+those fields their own way.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dns_api.domain import names
+from dns_api.domain.problems import Field, Problems
 from dns_api.domain.rdata import SUPPORTED_TYPES, ContentError, Value, parse_value
-from dns_api.errors import FieldProblem, ValidationFailed
 
 MAX_CONTENT_LENGTH = 4096
 DEFAULT_MIN_TTL = 60
@@ -103,47 +106,6 @@ class RecordSpec:
         return names.fqdn(self.name, self.zone)
 
 
-@dataclass(frozen=True, slots=True)
-class FieldNames:
-    """How the caller spelled each field, and where it came from (``body``, ``path``)."""
-
-    type: str = "domain_type"
-    zone: str = "domain"
-    name: str = "subdomain"
-    content: str = "to"
-    ttl: str = "ttl"
-    priority: str = "priority"
-    location: str = "body"
-
-
-class Problems:
-    """Every problem found in one input, reported together."""
-
-    def __init__(self, fields: FieldNames) -> None:
-        self.fields = fields
-        self.items: list[FieldProblem] = []
-        self.refused: list[dict[str, str]] = []  # targets a global rule forbids (audited)
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append(FieldProblem(field, message, self.fields.location))
-
-    def refuse(self, field: str, message: str, target: dict[str, str]) -> None:
-        """A problem that is a refused write (the deny list): reported, and audited."""
-        self.add(field, message)
-        self.refused.append(target)
-
-    def absorb(self, other: Problems) -> None:
-        self.items.extend(other.items)
-        self.refused.extend(other.refused)
-
-    def error(self) -> ValidationFailed:
-        return ValidationFailed(self.items, refused=tuple(self.refused))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise self.error()
-
-
 def parse_type(raw: str) -> str | None:
     value = raw.strip().upper()
     return value if value in SUPPORTED_TYPES else None
@@ -154,11 +116,9 @@ def parse_zone(raw: str, rules: ZoneRules) -> str | None:
     return value if value in rules.zones else None
 
 
-def validate_key(
-    rules: ZoneRules, *, type: str, zone: str, name: str, fields: FieldNames | None = None
-) -> tuple[str, str, str]:
-    """Validate the (type, zone, name) that identifies a record; returns them normalised."""
-    problems = Problems(fields or FieldNames())
+def validate_key(rules: ZoneRules, *, type: str, zone: str, name: str) -> SetKey:
+    """Validate the type, zone and name that identify a record (and its set), normalised."""
+    problems = Problems()
     key = check_key(rules, problems, type, zone, name)
     if key is None:
         raise problems.error()
@@ -174,17 +134,16 @@ def validate_record(
     content: str,
     ttl: int | None = None,
     priority: int | None = None,
-    fields: FieldNames | None = None,
 ) -> RecordSpec:
     """Validate a whole record; every broken rule is reported together."""
-    problems = Problems(fields or FieldNames())
+    problems = Problems()
     key = check_key(rules, problems, type, zone, name)
-    record_type = key[0] if key else parse_type(type)
-    value = check_value(problems, record_type, content, priority)
+    record_type = key.type if key else parse_type(type)
+    value = _check_value(problems, record_type, content, priority)
     ttl_ok = check_ttl(rules, problems, ttl)
     if key is None or value is None or not ttl_ok:
         raise problems.error()
-    return RecordSpec(zone=key[1], name=key[2], type=key[0], value=value, ttl=ttl)
+    return RecordSpec(zone=key.zone, name=key.name, type=key.type, value=value, ttl=ttl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +155,10 @@ class ValueInput:
     ttl: int | None = None
 
 
-def validate_value(
-    rules: ZoneRules, record_type: str, given: ValueInput, fields: FieldNames | None = None
-) -> Value:
+def validate_value(rules: ZoneRules, record_type: str, given: ValueInput) -> Value:
     """Validate a new value (and TTL) for a record of ``record_type``; every problem at once."""
-    problems = Problems(fields or FieldNames())
-    value = check_value(problems, record_type, given.content, given.priority)
+    problems = Problems()
+    value = _check_value(problems, record_type, given.content, given.priority)
     check_ttl(rules, problems, given.ttl)
     if value is None or problems.items:
         raise problems.error()
@@ -210,30 +167,30 @@ def validate_value(
 
 def check_key(
     rules: ZoneRules, problems: Problems, type: str, zone: str, name: str
-) -> tuple[str, str, str] | None:
-    """The normalised (type, zone, name), or ``None`` with the problems added."""
-    fields = problems.fields
+) -> SetKey | None:
+    """The normalised key, or ``None`` with the problems added (for the validators of records
+    and of record sets)."""
     before = len(problems.items)
     record_type = parse_type(type)
     if record_type is None:
-        problems.add(fields.type, f"must be one of {', '.join(SUPPORTED_TYPES)}")
+        problems.add(Field.TYPE, f"must be one of {', '.join(SUPPORTED_TYPES)}")
     zone_name = parse_zone(zone, rules)
     if zone_name is None:
-        problems.add(fields.zone, "is not a zone managed by this service (see GET /zones)")
+        problems.add(Field.ZONE, "is not a zone managed by this service (see GET /zones)")
     relative = _check_name(rules, problems, zone_name or "", name, record_type)
     if relative == "" and record_type == "CNAME":
-        problems.add(fields.name, "cannot be the zone apex for a CNAME record (use ALIAS)")
+        problems.add(Field.NAME, "cannot be the zone apex for a CNAME record (use ALIAS)")
     if record_type is None or zone_name is None or relative is None:
         return None
     if len(problems.items) > before:
         return None
-    return record_type, zone_name, relative
+    return SetKey(zone_name, relative, record_type)
 
 
 def _check_name(
     rules: ZoneRules, problems: Problems, zone: str, raw: str, record_type: str | None
 ) -> str | None:
-    field = problems.fields.name
+    field = Field.NAME
     try:
         name = names.relative_name(raw, zone)
     except names.InvalidName as exc:
@@ -258,10 +215,10 @@ def _check_name(
     return name
 
 
-def check_value(
+def _check_value(
     problems: Problems, record_type: str | None, content: str, priority: int | None
 ) -> Value | None:
-    field = problems.fields.content
+    field = Field.CONTENT
     if len(content) > MAX_CONTENT_LENGTH:
         problems.add(field, f"must be at most {MAX_CONTENT_LENGTH} characters")
         return None
@@ -272,7 +229,7 @@ def check_value(
     try:
         return parse_value(record_type, content, priority)
     except ContentError as exc:
-        where = problems.fields.priority if exc.about_priority else field
+        where = Field.PRIORITY if exc.about_priority else field
         problems.add(where, str(exc))
         return None
 
@@ -281,7 +238,7 @@ def check_ttl(rules: ZoneRules, problems: Problems, ttl: int | None) -> bool:
     """Whether ``ttl`` (``None``: not given) is within the configured bounds."""
     problem = None if ttl is None else rules.ttl_problem(ttl)
     if problem is not None:
-        problems.add(problems.fields.ttl, problem)
+        problems.add(Field.TTL, problem)
     return problem is None
 
 

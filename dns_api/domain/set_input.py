@@ -1,7 +1,9 @@
 """Record-set input (a name, a type, a TTL and a list of values), checked in full. Pure code.
 
-Used by the record-set API for one set (``PUT /zones/<zone>/rrsets/<name>/<type>``) and for each
-item of a change list, where every field is reported with its place (``changes/2/records/0``).
+``validate_set`` checks a set as it must be (``PUT /zones/<zone>/rrsets/<name>/<type>``, or a
+``replace`` item of a change list), ``validate_removal`` a ``delete`` item of a change list;
+the key alone is ``records.validate_key``. Problems name logical fields (``Field``): the key's
+``type``, ``zone`` and ``name``, ``values`` (with the index of a bad value) and ``ttl``.
 """
 
 from __future__ import annotations
@@ -9,48 +11,67 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dns_api.domain.problems import Field, Problems
 from dns_api.domain.rdata import ContentError, Value, parse_value
-from dns_api.domain.records import FieldNames, Problems, ZoneRules, check_key, check_ttl
+from dns_api.domain.records import ZoneRules, check_key, check_ttl
 from dns_api.domain.rrsets import SetKey
-from dns_api.errors import FieldProblem
 
 MAX_VALUES = 100
 SINGLE_VALUE_TYPES = frozenset({"CNAME", "ALIAS"})
 
 
 @dataclass(frozen=True, slots=True)
-class SetFields:
-    """Where each part of one set was given: ``prefix`` is ``""`` or ``changes/2/``."""
+class SetInput:
+    """A valid record set as asked for: canonical values (duplicates folded), TTL if given."""
 
-    prefix: str = ""
-    name_location: str = "path"
-
-    def key_fields(self) -> FieldNames:
-        if self.name_location == "path":
-            return FieldNames(type="type", zone="zone", name="name", location="path")
-        p = self.prefix
-        return FieldNames(type=f"{p}type", zone="zone", name=f"{p}name", location="body")
+    key: SetKey
+    values: tuple[Value, ...]
+    ttl: int | None
 
 
-def check_set_key(
-    rules: ZoneRules, problems: Problems, zone: str, name: str, type: str, fields: SetFields
-) -> SetKey | None:
-    key_problems = Problems(fields.key_fields())
-    key = check_key(rules, key_problems, type, zone, name)
-    problems.absorb(key_problems)
-    return SetKey(key[1], key[2], key[0]) if key else None
+def validate_set(
+    rules: ZoneRules, *, zone: str, name: str, type: str, records: Sequence[str], ttl: int | None
+) -> SetInput:
+    """Validate a whole set; every broken rule is reported together."""
+    problems = Problems()
+    key = check_key(rules, problems, type, zone, name)
+    values = _check_values(problems, key, records)
+    ttl_ok = check_ttl(rules, problems, ttl)
+    if key is None or values is None or not ttl_ok:
+        raise problems.error()
+    return SetInput(key, values, ttl)
 
 
-def check_values(
-    problems: Problems, key: SetKey | None, records: Sequence[str], fields: SetFields
+def validate_removal(
+    rules: ZoneRules,
+    *,
+    zone: str,
+    name: str,
+    type: str,
+    records: Sequence[str] | None,
+    ttl: int | None,
+) -> SetKey:
+    """Validate the set a removal names; a removal carries neither values nor a TTL."""
+    problems = Problems()
+    key = check_key(rules, problems, type, zone, name)
+    if records is not None:
+        problems.add(Field.VALUES, "must not be given with delete")
+    if ttl is not None:
+        problems.add(Field.TTL, "must not be given with delete")
+    if key is None or problems.items:
+        raise problems.error()
+    return key
+
+
+def _check_values(
+    problems: Problems, key: SetKey | None, records: Sequence[str]
 ) -> tuple[Value, ...] | None:
     """The canonical values (duplicates folded), or ``None`` with every problem added."""
-    field = f"{fields.prefix}records"
     if not records:
-        problems.items.append(_body(field, "must list at least one value (DELETE removes a set)"))
+        problems.add(Field.VALUES, "must list at least one value (DELETE removes a set)")
         return None
     if len(records) > MAX_VALUES:
-        problems.items.append(_body(field, f"must list at most {MAX_VALUES} values"))
+        problems.add(Field.VALUES, f"must list at most {MAX_VALUES} values")
         return None
     if key is None:
         return None
@@ -59,20 +80,9 @@ def check_values(
         try:
             values.append(parse_value(key.type, text))
         except ContentError as exc:
-            problems.items.append(_body(f"{field}/{index}", str(exc)))
+            problems.add(Field.VALUES, str(exc), index=index)
     unique = tuple(sorted(set(values)))
     if key.type in SINGLE_VALUE_TYPES and len(unique) > 1:
-        problems.items.append(_body(field, f"must hold exactly one value for a {key.type} set"))
+        problems.add(Field.VALUES, f"must hold exactly one value for a {key.type} set")
         return None
     return unique if len(values) == len(records) else None
-
-
-def check_set_ttl(rules: ZoneRules, problems: Problems, ttl: int | None, fields: SetFields) -> bool:
-    ttl_problems = Problems(FieldNames(ttl=f"{fields.prefix}ttl"))
-    ok = check_ttl(rules, ttl_problems, ttl)
-    problems.items.extend(ttl_problems.items)
-    return ok
-
-
-def _body(field: str, message: str) -> FieldProblem:
-    return FieldProblem(field, message, "body")

@@ -25,7 +25,8 @@ from dns_api.db import original
 from dns_api.db.audit import Actor
 from dns_api.db.database import Database
 from dns_api.db.original import ImportedRecord, OriginalRow
-from dns_api.domain.records import FieldNames, RecordSpec, ZoneRules, validate_record
+from dns_api.domain.problems import Field, renamed
+from dns_api.domain.records import RecordSpec, ZoneRules, validate_record
 from dns_api.errors import ImportRefused, UpstreamError, ValidationFailed
 from dns_api.providers.base import DnsProvider, ProviderRecord
 from dns_api.services.clock import utc_now
@@ -34,7 +35,12 @@ log = logging.getLogger(__name__)
 
 ACTOR = "python-dns-api"  # who made the records, as far as dns-api can tell
 ORIGIN = "imported"
-FIELDS = FieldNames(type="domain_type", zone="domain", name="subdomain", content="to")
+FIELDS = {  # the original's column names
+    Field.TYPE: "domain_type",
+    Field.ZONE: "domain",
+    Field.NAME: "subdomain",
+    Field.CONTENT: "to",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +96,7 @@ def _check(rows: Sequence[OriginalRow], rules: ZoneRules) -> list[_Checked]:
         try:
             spec = _spec(row, rules)
         except ValidationFailed as exc:
-            reasons = "; ".join(f"{p.field} {p.message}" for p in exc.problems)
+            reasons = "; ".join(f"{p.field} {p.message}" for p in renamed(exc, FIELDS).problems)
             problems.append(f"{row.label}: {reasons}")
             continue
         key = (spec.type, spec.zone, spec.name)
@@ -113,7 +119,6 @@ def _spec(row: OriginalRow, rules: ZoneRules) -> RecordSpec:
         zone=row.domain,
         name=row.subdomain,
         content=row.to,
-        fields=FIELDS,
     )
 
 

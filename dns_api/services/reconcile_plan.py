@@ -1,4 +1,4 @@
-"""The reconcile plan of a zone, and its JSON. Pure code: ``Reconciler`` does the I/O.
+"""The reconcile plan of a zone. Pure code: ``Reconciler`` does the I/O, ``views`` the JSON.
 
 A plan compares the records dns-api owns (its rows) with every record DNSimple holds in the zone,
 matched by DNSimple id only, and lists four kinds of item:
@@ -16,11 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from dns_api.db.intents import Intent
-from dns_api.domain import names
-from dns_api.domain.operations import Delete, Operation
 from dns_api.domain.records import ManagedRecord
 from dns_api.errors import NeedsForce
 from dns_api.providers.base import ProviderRecord
@@ -59,19 +56,6 @@ class ZonePlan:
     def needs_force(self) -> bool:
         return self.owned >= FORCE_MIN_OWNED and self.changes * 100 > FORCE_PERCENT * self.owned
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "zone": self.zone,
-            "in_sync": self.in_sync,
-            "owned": self.owned,
-            "needs_force": self.needs_force,
-            "counts": {kind: len(getattr(self, kind)) for kind in KINDS},
-            "missing": [row_json(r) for r in self.missing],
-            "drift": [_drift_json(d) for d in self.drift],
-            "pending": [_intent_json(i) for i in self.pending],
-            "unknown": [_upstream_json(r) for r in self.unknown],
-        }
-
 
 @dataclass(slots=True)
 class ApplyResult:
@@ -84,26 +68,11 @@ class ApplyResult:
     dropped: list[int] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it was left alone
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "intents": [_resolution_json(r) for r in self.intents],
-            "restored": self.restored,
-            "recreated": [{"id": i, "dnsimple_record_id": d} for i, d in self.recreated.items()],
-            "dropped": self.dropped,
-            "skipped": [{"id": i, "reason": why} for i, why in self.skipped.items()],
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Adoption:
     adopted: list[ManagedRecord]  # rows made by this call
     already: list[ManagedRecord]  # rows that owned records there before
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "adopted": [row_json(r) for r in self.adopted],
-            "already_owned": [row_json(r) for r in self.already],
-        }
 
 
 def build_plan(
@@ -149,83 +118,3 @@ def check_force(plans: Sequence[ZonePlan], force: bool) -> None:
                 f"records (more than {FORCE_PERCENT} %); apply it with --force "
                 '(API: "force": true) if that is right'
             )
-
-
-def report_json(
-    plans: Sequence[ZonePlan], results: Sequence[ApplyResult] | None = None
-) -> dict[str, Any]:
-    """Plans and, unless it was a dry run (``results`` is ``None``), what was applied in each
-    zone (``null`` for a zone in sync), as one JSON object."""
-    applied = {r.zone: r.to_json() for r in results or ()}
-    return {
-        "in_sync": all(p.in_sync for p in plans),
-        "applied": results is not None,
-        "zones": [{**p.to_json(), "applied": applied.get(p.zone)} for p in plans],
-    }
-
-
-def values_json(record: ManagedRecord | ProviderRecord) -> dict[str, Any]:
-    return {"content": record.content, "ttl": record.ttl, "priority": record.priority}
-
-
-def row_json(row: ManagedRecord) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name or "@",
-        "fqdn": row.fqdn,
-        "type": row.type,
-        "dnsimple_record_id": row.dnsimple_record_id,
-        **values_json(row),
-    }
-
-
-def _drift_json(drift: Drift) -> dict[str, Any]:
-    row = drift.record
-    return {
-        "id": row.id,
-        "name": row.name or "@",
-        "fqdn": row.fqdn,
-        "type": row.type,
-        "dnsimple_record_id": row.dnsimple_record_id,
-        "ours": values_json(row),
-        "theirs": values_json(drift.upstream),
-    }
-
-
-def _upstream_json(record: ProviderRecord) -> dict[str, Any]:
-    return {
-        "dnsimple_record_id": record.id,
-        "name": record.name or "@",
-        "fqdn": names.fqdn(record.name, record.zone),
-        "type": record.type,
-        **values_json(record),
-    }
-
-
-def _intent_json(intent: Intent) -> dict[str, Any]:
-    operations = [
-        {
-            "action": op.kind,
-            "name": op.key.name or "@",
-            "type": op.key.type,
-            "content": _content(op),
-        }
-        for op in intent.operations
-    ]
-    return {"intent_id": intent.id, "actor": intent.actor, "operations": operations}
-
-
-def _content(operation: Operation) -> str:
-    """What the operation writes (what it deletes, for a delete)."""
-    entry = operation.before if isinstance(operation, Delete) else operation.after
-    return entry.value.content
-
-
-def _resolution_json(resolution: Resolution) -> dict[str, Any]:
-    return {
-        "intent_id": resolution.intent_id,
-        "status": resolution.status,
-        "applied": resolution.applied,
-        "not_applied": resolution.not_applied,
-        "changed_by_hand": resolution.changed_by_hand,
-    }

@@ -19,8 +19,9 @@ from dns_api.errors import Conflict, NeedsForce, NotFound
 from dns_api.providers.base import ProviderRecord
 from dns_api.services.container import Services, build_services
 from dns_api.services.reconcile import Reconciler
-from dns_api.services.reconcile_plan import build_plan, report_json
+from dns_api.services.reconcile_plan import build_plan
 from dns_api.settings import Settings
+from dns_api.views import report_json
 
 pytestmark = pytest.mark.anyio
 

@@ -1,4 +1,4 @@
-"""The record input rules (pure domain code)."""
+"""The record input rules (pure domain code): problems name logical fields (``Field``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dns_api.api.fields import RECORD_BODY, RECORD_PATH
+from dns_api.domain.problems import Field
 from dns_api.domain.records import (
-    FieldNames,
     ValueInput,
     ZoneRules,
     validate_key,
@@ -24,6 +25,7 @@ RULES = ZoneRules.build(
 def problems_of(**kwargs: object) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as caught:
         validate_record(RULES, **kwargs)
+    assert all(isinstance(p.field, Field) for p in caught.value.problems)
     return {p.field: p.message for p in caught.value.problems}
 
 
@@ -50,9 +52,9 @@ def test_valid_cname_target_is_normalised() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     problems = problems_of(type="NS", zone="example.com", name="-bad-", content="", ttl=5)
-    assert set(problems) == {"domain_type", "subdomain", "to", "ttl"}
+    assert set(problems) == {Field.TYPE, Field.NAME, Field.CONTENT, Field.TTL}
     problems = problems_of(type="NS", zone="nope.com", name="x", content="")
-    assert set(problems) == {"domain_type", "domain", "to"}
+    assert set(problems) == {Field.TYPE, Field.ZONE, Field.CONTENT}
 
 
 @pytest.mark.parametrize(
@@ -73,10 +75,8 @@ def test_every_problem_is_reported_at_once() -> None:
     ],
 )
 def test_deny_list_is_case_insensitive(name: str) -> None:
-    assert (
-        "deny list"
-        in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")["subdomain"]
-    )
+    problems = problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
+    assert "deny list" in problems[Field.NAME]
 
 
 def test_a_name_on_the_deny_list_protects_only_itself_and_names_beneath() -> None:
@@ -91,7 +91,7 @@ def test_a_name_on_the_deny_list_protects_only_itself_and_names_beneath() -> Non
     ["", ".", "-a", "a-", "a b", "x" * 64, "a.*", "a.*.b", "%41", "a/b", "other.org."],
 )
 def test_bad_names_are_refused(name: str) -> None:
-    assert "subdomain" in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
+    assert Field.NAME in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
 
 
 @pytest.mark.parametrize(
@@ -118,24 +118,20 @@ def test_names_are_at_most_253_octets_with_the_zone() -> None:
     label = "x" * 63
     fits = ".".join([label, label, label, "y" * (253 - 3 * 64 - len(".example.com"))])
     assert validate_record(RULES, type="A", zone="example.com", name=fits, content="192.0.2.1")
-    assert (
-        "253"
-        in problems_of(type="A", zone="example.com", name=fits + "y", content="192.0.2.1")[
-            "subdomain"
-        ]
-    )
+    problems = problems_of(type="A", zone="example.com", name=fits + "y", content="192.0.2.1")
+    assert "253" in problems[Field.NAME]
 
 
 def test_a_name_in_a_more_specific_configured_zone_is_sent_there() -> None:
     problem = problems_of(type="A", zone="example.com", name="a.sub", content="192.0.2.1")
-    assert "sub.example.com" in problem["subdomain"]
+    assert "sub.example.com" in problem[Field.NAME]
     spec = validate_record(RULES, type="A", zone="sub.example.com", name="a", content="192.0.2.1")
     assert (spec.zone, spec.name) == ("sub.example.com", "a")
 
 
 def test_no_cname_at_the_apex() -> None:
     problem = problems_of(type="CNAME", zone="example.com", name="@", content="a.example.org")
-    assert "apex" in problem["subdomain"]
+    assert "apex" in problem[Field.NAME]
     spec = validate_record(RULES, type="ALIAS", zone="example.com", name="@", content="a.b.org")
     assert spec.name == ""
 
@@ -143,7 +139,7 @@ def test_no_cname_at_the_apex() -> None:
 @pytest.mark.parametrize("ttl", [59, 3601, 0, -1])
 def test_ttl_must_be_within_the_configured_bounds(ttl: int) -> None:
     problem = problems_of(type="A", zone="example.com", name="h", content="192.0.2.1", ttl=ttl)
-    assert "60 to 3600" in problem["ttl"]
+    assert "60 to 3600" in problem[Field.TTL]
 
 
 def test_priority_goes_with_mx_and_srv_only() -> None:
@@ -152,36 +148,33 @@ def test_priority_goes_with_mx_and_srv_only() -> None:
     )
     assert (spec.content, spec.priority) == ("mail.example.com", 10)
     problem = problems_of(type="A", zone="example.com", name="h", content="192.0.2.1", priority=10)
-    assert "priority" in problem
+    assert Field.PRIORITY in problem
 
 
 @pytest.mark.parametrize(
     "content", ["1.2.3", "256.1.1.1", "01.2.3.4", "::1", "example.com", "1.2.3.4/24"]
 )
 def test_a_content_must_be_ipv4(content: str) -> None:
-    assert "IPv4" in problems_of(type="A", zone="example.com", name="host", content=content)["to"]
+    problems = problems_of(type="A", zone="example.com", name="host", content=content)
+    assert "IPv4" in problems[Field.CONTENT]
 
 
 @pytest.mark.parametrize(
     "content", ["localhost", "a..b", "-a.com", "a b.com", "x" * 64 + ".com", "1.2.3.4/x"]
 )
 def test_cname_content_must_be_a_hostname(content: str) -> None:
-    assert (
-        "host name"
-        in problems_of(type="CNAME", zone="example.com", name="host", content=content)["to"]
-    )
+    problems = problems_of(type="CNAME", zone="example.com", name="host", content=content)
+    assert "host name" in problems[Field.CONTENT]
 
 
 def test_content_length_is_bounded() -> None:
-    assert (
-        "at most"
-        in problems_of(type="CNAME", zone="example.com", name="h", content="a" * 5000)["to"]
-    )
+    problems = problems_of(type="CNAME", zone="example.com", name="h", content="a" * 5000)
+    assert "at most" in problems[Field.CONTENT]
 
 
 @pytest.mark.parametrize("name", ["www\n.", "www\n", "w w", "w\tw", "www\x00", "a..b"])
 def test_blanks_and_control_characters_never_slip_through(name: str) -> None:
-    assert "subdomain" in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
+    assert Field.NAME in problems_of(type="A", zone="example.com", name=name, content="192.0.2.1")
 
 
 def test_non_ascii_names_become_a_labels() -> None:
@@ -189,12 +182,27 @@ def test_non_ascii_names_become_a_labels() -> None:
     assert spec.name == "xn--bcher-kva"
 
 
+def test_validate_key_normalises_the_key() -> None:
+    key = validate_key(RULES, type="txt", zone="Example.COM.", name="_Acme-Challenge.h")
+    assert (key.type, key.zone, key.name) == ("TXT", "example.com", "_acme-challenge.h")
+
+
 def test_path_fields_are_reported_as_parameters() -> None:
-    with pytest.raises(ValidationFailed) as caught:
-        validate_key(
-            RULES, type="NS", zone="example.com", name="h", fields=FieldNames(location="path")
-        )
+    with pytest.raises(ValidationFailed) as caught, RECORD_PATH.applied():
+        validate_key(RULES, type="NS", zone="example.com", name="h")
     assert [(p.field, p.location) for p in caught.value.problems] == [("domain_type", "path")]
+
+
+def test_the_original_api_spells_the_fields_its_own_way() -> None:
+    with pytest.raises(ValidationFailed) as caught, RECORD_BODY.applied():
+        validate_record(RULES, type="NS", zone="nope.com", name="-x-", content="", ttl=5)
+    assert [(p.field, p.location) for p in caught.value.problems] == [
+        ("domain_type", "body"),
+        ("domain", "body"),
+        ("subdomain", "body"),
+        ("to", "body"),
+        ("ttl", "body"),
+    ]
 
 
 def test_validate_value_for_an_existing_type() -> None:

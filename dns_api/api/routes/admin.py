@@ -14,15 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body, read_json_object
 from dns_api.api.envelope import reply
+from dns_api.api.fields import ADMIN_PATH
 from dns_api.api.replies import AdoptReply, ReconcileReply, errors, ok
 from dns_api.domain.policy import Principal, is_admin
-from dns_api.domain.records import FieldNames, ZoneRules, parse_zone, validate_key
+from dns_api.domain.records import ZoneRules, parse_zone, validate_key
 from dns_api.errors import FieldProblem, PermissionDenied, ValidationFailed
-from dns_api.services.reconcile_plan import report_json
+from dns_api.views import adoption_json, report_json
 
 router = APIRouter(tags=["admin"])
-
-PATH_FIELDS = FieldNames(type="type", zone="zone", name="name", location="path")
 
 
 class ReconcileBody(BaseModel):
@@ -104,8 +103,7 @@ async def adopt(
     zone: str, name: str, type: str, principal: PrincipalDep, services: ServicesDep
 ) -> JSONResponse:
     _require_admin(principal)
-    record_type, zone_name, relative = validate_key(
-        services.rules, type=type, zone=zone, name=name, fields=PATH_FIELDS
-    )
-    adoption = await services.reconciler.adopt(zone_name, relative, record_type, principal.user)
-    return reply(adoption.to_json(), status=201 if adoption.adopted else 200)
+    with ADMIN_PATH.applied():
+        key = validate_key(services.rules, type=type, zone=zone, name=name)
+    adoption = await services.reconciler.adopt(key.zone, key.name, key.type, principal.user)
+    return reply(adoption_json(adoption), status=201 if adoption.adopted else 200)

@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from dns_api.api.audit_json import build_filters, event_json
 from dns_api.api.deps import DryRunDep, PrincipalDep, ServicesDep, decimal_id
 from dns_api.api.envelope import reply
 from dns_api.api.replies import (
@@ -26,9 +25,10 @@ from dns_api.api.replies import (
     errors,
     ok,
 )
-from dns_api.api.rrset_json import plan_reply
 from dns_api.domain.policy import is_admin
 from dns_api.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from dns_api.services.audit_filters import build_filters
+from dns_api.views import event_json, plan_reply
 
 router = APIRouter(tags=["audit"])
 

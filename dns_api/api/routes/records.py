@@ -17,6 +17,7 @@ from dns_api.api.deps import (
     read_json_object,
 )
 from dns_api.api.envelope import reply
+from dns_api.api.fields import RECORD_BODY, RECORD_PATH
 from dns_api.api.replies import (
     READING,
     READING_ONE,
@@ -26,15 +27,14 @@ from dns_api.api.replies import (
     RecordWriteReply,
     ok,
 )
-from dns_api.api.rrset_json import plan_reply
-from dns_api.api.schemas import RecordCreateBody, RecordUpdateBody, record_json
-from dns_api.domain.records import FieldNames, ValueInput, validate_key, validate_record
+from dns_api.api.schemas import RecordCreateBody, RecordUpdateBody
+from dns_api.domain.records import ValueInput, validate_key, validate_record
 from dns_api.errors import NotFound
 from dns_api.services.records import Page, RecordWrite
+from dns_api.views import plan_reply, record_json
 
 router = APIRouter(prefix="/records", tags=["records"])
 
-PATH_FIELDS = FieldNames(location="path")
 DEFAULT_PAGE_SIZE = 30
 MAX_PAGE_NUMBER = 1_000_000
 WRITE_REPLY = ok(RecordWriteReply) | WRITING
@@ -94,15 +94,16 @@ async def create_record(
     request: Request, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
 ) -> JSONResponse:
     body = parse_body(RecordCreateBody, await read_json_object(request))
-    spec = validate_record(
-        services.rules,
-        type=body.domain_type,
-        zone=body.domain,
-        name=body.subdomain,
-        content=body.to,
-        ttl=body.ttl,
-        priority=body.priority,
-    )
+    with RECORD_BODY.applied():
+        spec = validate_record(
+            services.rules,
+            type=body.domain_type,
+            zone=body.domain,
+            name=body.subdomain,
+            content=body.to,
+            ttl=body.ttl,
+            priority=body.priority,
+        )
     return write_reply(await services.records.create(principal, spec, dry_run=dry_run))
 
 
@@ -132,9 +133,10 @@ async def update_record(
 ) -> JSONResponse:
     body = parse_body(RecordUpdateBody, await read_json_object(request))
     given = ValueInput(body.to, body.priority, body.ttl)
-    write = await services.records.update(
-        principal, record_id_from(record_id), given, dry_run=dry_run
-    )
+    with RECORD_BODY.applied():  # the service checks the value against the record's type
+        write = await services.records.update(
+            principal, record_id_from(record_id), given, dry_run=dry_run
+        )
     return write_reply(write)
 
 
@@ -162,16 +164,16 @@ async def upsert_by_path(
     ttl: Annotated[int | None, Query(description="Seconds; default: kept, or the default")] = None,
     priority: Annotated[int | None, Query(description="MX and SRV")] = None,
 ) -> JSONResponse:
-    spec = validate_record(
-        services.rules,
-        type=domain_type,
-        zone=domain,
-        name=subdomain,
-        content=to,
-        ttl=ttl,
-        priority=priority,
-        fields=PATH_FIELDS,
-    )
+    with RECORD_PATH.applied():
+        spec = validate_record(
+            services.rules,
+            type=domain_type,
+            zone=domain,
+            name=subdomain,
+            content=to,
+            ttl=ttl,
+            priority=priority,
+        )
     return write_reply(await services.records.upsert(principal, spec, dry_run=dry_run))
 
 
@@ -186,10 +188,9 @@ async def delete_by_path(
     services: ServicesDep,
     dry_run: DryRunDep,
 ) -> JSONResponse:
-    record_type, zone, name = validate_key(
-        services.rules, type=domain_type, zone=domain, name=subdomain, fields=PATH_FIELDS
-    )
+    with RECORD_PATH.applied():
+        key = validate_key(services.rules, type=domain_type, zone=domain, name=subdomain)
     write = await services.records.delete_by_name(
-        principal, zone, name, record_type, dry_run=dry_run
+        principal, key.zone, key.name, key.type, dry_run=dry_run
     )
     return write_reply(write)

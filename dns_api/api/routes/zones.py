@@ -20,6 +20,7 @@ from dns_api.api.deps import (
     read_json_object,
 )
 from dns_api.api.envelope import reply
+from dns_api.api.fields import SET_PATH, change_item
 from dns_api.api.replies import (
     READING,
     READING_ONE,
@@ -31,24 +32,18 @@ from dns_api.api.replies import (
     ZonesReply,
     ok,
 )
-from dns_api.api.rrset_json import change_json, set_json
 from dns_api.domain import names
+from dns_api.domain.problems import Problems
 from dns_api.domain.rdata import SUPPORTED_TYPES
-from dns_api.domain.records import Problems, ZoneRules, parse_zone
+from dns_api.domain.records import ZoneRules, parse_zone, validate_key
 from dns_api.domain.rrsets import SetKey
-from dns_api.domain.set_input import (
-    MAX_VALUES,
-    SetFields,
-    check_set_key,
-    check_set_ttl,
-    check_values,
-)
+from dns_api.domain.set_input import MAX_VALUES, validate_removal, validate_set
 from dns_api.errors import FieldProblem, ValidationFailed
 from dns_api.services.rrsets import MAX_CHANGES, Precondition, SetRequest
+from dns_api.views import change_json, set_json
 
 router = APIRouter(tags=["record sets"])
 
-PATH = SetFields()
 DEFAULT_LIMIT = 100
 ETAG = {"ETag": {"description": "The set's entity tag", "schema": {"type": "string"}}}
 
@@ -168,14 +163,12 @@ async def put_set(
     if_none_match: IfNoneMatch = None,
 ) -> JSONResponse:
     body = parse_body(SetBody, await read_json_object(request))
-    problems = Problems(PATH.key_fields())
-    key = check_set_key(services.rules, problems, zone, name, type, PATH)
-    values = check_values(problems, key, body.records, SetFields(name_location="body"))
-    ttl_ok = check_set_ttl(services.rules, problems, body.ttl, SetFields(name_location="body"))
-    if key is None or values is None or not ttl_ok:
-        raise problems.error()
+    with SET_PATH.applied():
+        wanted = validate_set(
+            services.rules, zone=zone, name=name, type=type, records=body.records, ttl=body.ttl
+        )
     precondition = Precondition(if_match=if_match, if_none_match=if_none_match)
-    request_ = SetRequest(key, values, body.ttl, precondition)
+    request_ = SetRequest(wanted.key, wanted.values, wanted.ttl, precondition)
     [change] = await services.record_sets.change(principal, [request_], dry_run=dry_run)
     return reply(change_json(change, dry_run=dry_run), headers=_etag_header(change.after_etag))
 
@@ -214,17 +207,9 @@ async def apply_changes(
     dry_run: DryRunDep,
 ) -> JSONResponse:
     body = parse_body(ChangesBody, await read_json_object(request))
-    zone_name = _zone(services.rules, zone)
-    problems = Problems(PATH.key_fields())
-    requests = [
-        _change_request(services.rules, problems, zone_name, index, item)
-        for index, item in enumerate(body.changes)
-    ]
-    problems.raise_if_any()
+    requests = _change_requests(services.rules, _zone(services.rules, zone), body.changes)
     _refuse_repeats(requests)
-    changes = await services.record_sets.change(
-        principal, [r for r in requests if r is not None], dry_run=dry_run
-    )
+    changes = await services.record_sets.change(principal, requests, dry_run=dry_run)
     summary = {
         k: sum(c.plan.summary()[k] for c in changes)
         for k in ("created", "updated", "deleted", "unchanged")
@@ -238,32 +223,36 @@ async def apply_changes(
     )
 
 
-def _change_request(
-    rules: ZoneRules, problems: Problems, zone: str, index: int, item: ChangeItem
-) -> SetRequest | None:
-    fields = SetFields(prefix=f"changes/{index}/", name_location="body")
-    key = check_set_key(rules, problems, zone, item.name, item.type, fields)
+def _change_requests(rules: ZoneRules, zone: str, items: list[ChangeItem]) -> list[SetRequest]:
+    """A request per item; the problems of every item are reported together."""
+    requests: list[SetRequest] = []
+    problems = Problems()
+    for index, item in enumerate(items):
+        try:
+            requests.append(_change_request(rules, zone, item))
+        except ValidationFailed as failure:
+            problems.absorb(change_item(index).error(failure))
+    problems.raise_if_any()
+    return requests
+
+
+def _change_request(rules: ZoneRules, zone: str, item: ChangeItem) -> SetRequest:
     precondition = Precondition(if_match=item.if_match)
     if item.action == "delete":
-        for extra in ("records", "ttl"):
-            if getattr(item, extra) is not None:
-                problems.items.append(
-                    FieldProblem(f"{fields.prefix}{extra}", "must not be given with delete")
-                )
-        return SetRequest(key, None, None, precondition) if key else None
-    values = check_values(problems, key, item.records or [], fields)
-    ttl_ok = check_set_ttl(rules, problems, item.ttl, fields)
-    if key is None or values is None or not ttl_ok:
-        return None
-    return SetRequest(key, values, item.ttl, precondition)
+        key = validate_removal(
+            rules, zone=zone, name=item.name, type=item.type, records=item.records, ttl=item.ttl
+        )
+        return SetRequest(key, None, None, precondition)
+    wanted = validate_set(
+        rules, zone=zone, name=item.name, type=item.type, records=item.records or [], ttl=item.ttl
+    )
+    return SetRequest(wanted.key, wanted.values, wanted.ttl, precondition)
 
 
-def _refuse_repeats(requests: list[SetRequest | None]) -> None:
+def _refuse_repeats(requests: list[SetRequest]) -> None:
     seen: dict[SetKey, int] = {}
     problems = []
     for index, request in enumerate(requests):
-        if request is None:
-            continue
         if request.key in seen:
             problems.append(
                 FieldProblem(
@@ -277,11 +266,8 @@ def _refuse_repeats(requests: list[SetRequest | None]) -> None:
 
 
 def _path_key(rules: ZoneRules, zone: str, name: str, type: str) -> SetKey:
-    problems = Problems(PATH.key_fields())
-    key = check_set_key(rules, problems, zone, name, type, PATH)
-    if key is None:
-        raise problems.error()
-    return key
+    with SET_PATH.applied():
+        return validate_key(rules, type=type, zone=zone, name=name)
 
 
 def _zone(rules: ZoneRules, raw: str) -> str:

@@ -1,42 +1,18 @@
-"""Audit events as JSON, and the filters of ``GET /audit`` and ``dns-api audit`` (pure code).
+"""The filters of ``GET /audit`` and ``dns-api audit``, read from what a person typed (pure code).
 
 Both edges read the same filters the same way, so a problem names the same parameter
-(``since``, ``zone``...) whether it came from a query string or a command-line option.
+(``since``, ``zone``...) whether it came from a query string or a command-line option; the
+caller says which (``location``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from dns_api.db.audit import Event, Filters
+from dns_api.db.audit import Filters
 from dns_api.domain import names
+from dns_api.domain.names import APEX
 from dns_api.errors import FieldProblem, ValidationFailed
-from dns_api.views import timestamp
-
-APEX = "@"
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    """One event as the API and ``dns-api audit --json`` show it (``@`` for the apex)."""
-    return {
-        "id": event.id,
-        "at": timestamp(event.at),
-        "actor": event.actor,
-        "token_id": event.token_id,
-        "source": event.source,
-        "request_id": event.request_id,
-        "action": event.action,
-        "outcome": event.outcome,
-        "zone": event.zone,
-        "name": APEX if event.name == "" else event.name,
-        "type": event.type,
-        "record_id": event.record_id,
-        "dnsimple_record_id": event.dnsimple_record_id,
-        "before": event.before,
-        "after": event.after,
-        "detail": event.detail,
-    }
 
 
 def parse_moment(raw: str, field: str, location: str = "query") -> datetime:
