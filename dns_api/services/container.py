@@ -106,6 +106,14 @@ def zone_rules(settings: Settings) -> ZoneRules:
     )
 
 
+def authenticator(settings: Settings, tokens: TokenService) -> Authenticator:
+    """Scoped tokens always; the original's tokens unless ``LEGACY_TOKENS`` is off."""
+    verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]
+    if settings.legacy_tokens:
+        verifiers.append(legacy_verifier(settings))
+    return Authenticator(verifiers, FailureThrottle(settings.auth_failure_limit))
+
+
 def build_services(
     settings: Settings, provider: DnsProvider | None = None, *, on_call: CallObserver | None = None
 ) -> Services:
@@ -117,9 +125,6 @@ def build_services(
     elif provider is None:
         provider = dnsimple_client(settings, on_call)
     tokens = TokenService(database)
-    verifiers: list[TokenVerifier] = [ScopedTokenVerifier(tokens)]
-    if settings.legacy_tokens:
-        verifiers.append(legacy_verifier(settings))
     rules = zone_rules(settings)
     writer = UpstreamWriter(database, provider, BatchSupport())
     runner = PlanRunner(database, provider, writer)
@@ -136,7 +141,7 @@ def build_services(
         rules=rules,
         database=database,
         provider=provider,
-        authenticator=Authenticator(verifiers, FailureThrottle(settings.auth_failure_limit)),
+        authenticator=authenticator(settings, tokens),
         records=records,
         record_sets=record_sets,
         tokens=tokens,
