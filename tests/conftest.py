@@ -8,6 +8,7 @@ twice: on SQLite and on PostgreSQL. PostgreSQL comes from ``DNS_API_TEST_POSTGRE
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 
 from dns_api.app import create_app
 from dns_api.db import migrate, urls
@@ -90,12 +92,16 @@ def _migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, s
     return {"sqlite": sqlite_url, "postgresql": postgres_url}
 
 
+@functools.cache
+def _cleaning_engine(url: str) -> Engine:
+    # One small pool per database for the whole session: a new engine per test cost a connect.
+    return create_engine(urls.engine_url(url), poolclass=StaticPool)
+
+
 def _empty_tables(url: str) -> None:
-    engine = create_engine(urls.engine_url(url))
-    with engine.begin() as connection:
+    with _cleaning_engine(url).begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
