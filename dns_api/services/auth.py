@@ -2,13 +2,19 @@
 
 Each token kind has a verifier; ``Authenticator`` picks the one that claims the token. Every
 failure looks the same from outside; the reason goes to the log only.
+
+A legacy token verified once is remembered (up to ``VERIFIED_LEGACY_TOKENS`` of them, and never
+past its ``exp``): it is stateless (the same string always means the same user while SECRET_KEY
+and VALID_USERS, which only a restart changes, stay), so the signature need not be checked again
+on every request. Refused tokens are never remembered.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import jwt
@@ -23,6 +29,7 @@ log = logging.getLogger(__name__)
 
 LEGACY_ALGORITHM = "HS512"
 MAX_TOKEN_LENGTH = 4096
+VERIFIED_LEGACY_TOKENS = 1024  # legacy tokens remembered once verified (the oldest goes first)
 
 
 class TokenVerifier(Protocol):
@@ -50,14 +57,29 @@ class LegacyTokenVerifier:
     SECRET_KEY, and only while the user is listed in VALID_USERS.
     """
 
-    def __init__(self, secret_key: str, valid_users: Iterable[str]) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        valid_users: Iterable[str],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._key = secret_key
         self._users = frozenset(valid_users)
+        self._clock = clock
+        # token -> (its principal, its exp or None); insertion order is age.
+        self._verified: dict[str, tuple[Principal, float | None]] = {}
 
     def claims(self, token: str) -> bool:
         return token.count(".") == 2
 
     async def verify(self, token: str, source: str | None) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if expires is None or self._clock() < expires:
+                return principal
+            self._verified.pop(token, None)  # expired: decoding says so, with the reason
         payload = self._decode(token)
         username = payload.get("username")
         if not isinstance(username, str):
@@ -66,7 +88,16 @@ class LegacyTokenVerifier:
             raise AuthenticationFailed(
                 AuthFailure.UNKNOWN, f"legacy token for {username!r}, not in VALID_USERS"
             )
-        return Principal.legacy(username)
+        principal = Principal.legacy(username)
+        self._remember(token, principal, payload.get("exp"))
+        return principal
+
+    def _remember(self, token: str, principal: Principal, exp: object) -> None:
+        if exp is not None and not isinstance(exp, int | float):
+            return  # PyJWT accepted it, but it is not a plain moment: check every time
+        if len(self._verified) >= VERIFIED_LEGACY_TOKENS:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (principal, None if exp is None else float(exp))
 
     def _decode(self, token: str) -> dict[str, object]:
         try:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
+import anyio
 import jwt
 import pytest
 from itsdangerous import JSONWebSignatureSerializer
 
-from dns_api.errors import AuthenticationFailed
-from dns_api.services.auth import Authenticator, LegacyTokenVerifier
+from dns_api.errors import AuthenticationFailed, AuthFailure
+from dns_api.services.auth import VERIFIED_LEGACY_TOKENS, Authenticator, LegacyTokenVerifier
 from dns_api.services.throttle import FailureThrottle
 
 SECRET = "a-deployment-secret-long-enough-for-hs512-" + "0123456789abcdef" * 2
@@ -83,3 +85,37 @@ async def test_a_user_removed_from_valid_users_loses_access() -> None:
         await Authenticator([LegacyTokenVerifier(SECRET, ["bob"])], FailureThrottle()).authenticate(
             token
         )
+
+
+@pytest.mark.anyio
+async def test_a_remembered_token_is_still_refused_once_it_expires(
+    authenticator: Authenticator,
+) -> None:
+    expires = time.time() + 1.2
+    token = jwt.encode({"username": "alice", "exp": expires}, SECRET, algorithm="HS512")
+    assert (await authenticator.authenticate(token)).user == "alice"
+    assert (await authenticator.authenticate(token)).user == "alice"  # now from memory
+    await anyio.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(AuthenticationFailed) as refused:
+        await authenticator.authenticate(token)
+    assert refused.value.failure == AuthFailure.EXPIRED
+
+
+@pytest.mark.anyio
+async def test_a_refused_token_is_refused_every_time(authenticator: Authenticator) -> None:
+    forged = jwt.encode({"username": "alice"}, "not-the-secret" * 5, algorithm="HS512")
+    for _ in range(3):
+        with pytest.raises(AuthenticationFailed) as refused:
+            await authenticator.authenticate(forged)
+        assert refused.value.failure == AuthFailure.SIGNATURE
+
+
+@pytest.mark.anyio
+async def test_many_tokens_stay_valid_past_what_is_remembered() -> None:
+    verifier = LegacyTokenVerifier(SECRET, ["alice"])
+    tokens = [
+        jwt.encode({"username": "alice", "n": n}, SECRET, algorithm="HS512")
+        for n in range(VERIFIED_LEGACY_TOKENS + 5)
+    ]
+    for token in tokens + tokens[:10]:
+        assert (await verifier.verify(token, None)).user == "alice"
