@@ -49,9 +49,16 @@ def credentials(request: Request, *, basic: bool = False) -> Credentials:
     return Credentials(None)
 
 
+_SOURCE = "source_address"
+
+
 def source_address(request: Request) -> str | None:
-    """Where the request came from (X-Forwarded-For only behind TRUSTED_PROXIES)."""
-    source: str | None = request.app.state.source_of(request)
+    """Where the request came from (X-Forwarded-For only behind TRUSTED_PROXIES); worked out
+    once per request."""
+    state = request.scope.setdefault("state", {})
+    if _SOURCE not in state:
+        state[_SOURCE] = request.app.state.source_of(request)
+    source: str | None = state[_SOURCE]
     return source
 
 

@@ -23,7 +23,11 @@ _bearer = HTTPBearer(auto_error=False, description="A dns-api token (see `dns-ap
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def get_services(request: Request) -> Services:
+# Dependencies are ``async def`` even when they do not wait: FastAPI runs a plain ``def``
+# dependency on a worker thread, a hop that costs more than the work.
+
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -153,7 +157,7 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
 
-def dry_run_flag(
+async def dry_run_flag(
     dry_run: Annotated[
         str | None,
         Query(description="`true`: work out and return the changes without making them."),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
+import secrets
 from time import perf_counter
 
 from starlette.applications import Starlette
@@ -47,8 +47,8 @@ def request_id_from(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == _HEADER_KEY:
             given: str = value.decode("latin-1")
-            return given if _VALID_ID.fullmatch(given) else uuid.uuid4().hex
-    return uuid.uuid4().hex
+            return given if _VALID_ID.fullmatch(given) else secrets.token_hex(16)
+    return secrets.token_hex(16)
 
 
 def route_template(scope: Scope) -> str:

@@ -6,11 +6,13 @@ handling off, so the peer seen here is the socket's. Behind a trusted proxy the 
 trusted hops; the first other hop is the client. Hops are parsed as IP addresses (a port or
 IPv6 brackets are removed); a hop that is not an address makes the source unknown (``None``), so a
 token limited to networks fails closed and nothing unchecked reaches the audit trail. IPv4
-addresses seen through a dual-stack socket (``::ffff:192.0.2.1``) are given as IPv4.
+addresses seen through a dual-stack socket (``::ffff:192.0.2.1``) are given as IPv4. Parsed
+addresses are remembered (a bounded cache: the same peers call again and again).
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 
@@ -20,6 +22,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_FORWARDED_HOPS = 20  # a longer chain is not one a real proxy setup writes
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_address(text: str) -> IPAddress | None:
     """An address as proxies write it (``192.0.2.1``, ``192.0.2.1:5678``, ``[2001:db8::1]:80``),
     or ``None`` when it is not one."""
