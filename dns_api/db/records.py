@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
 
 from dns_api.db import visibility
 from dns_api.db.models import RecordRow
@@ -73,16 +73,40 @@ def set_keys(
     name: str | None = None,
     type: str | None = None,
     readable_by: tuple[Grant, ...] | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int | None = None,
 ) -> list[tuple[str, str]]:
-    """The distinct (name, type) of ``zone``'s records."""
-    query = select(RECORDS.c.name, RECORDS.c.type).where(RECORDS.c.zone == zone).distinct()
+    """The distinct (name, type) of ``zone``'s records in code-point order, after ``after``,
+    at most ``limit`` of them: one index range, however deep the page."""
+    name_col, type_col = (
+        _code_point(connection, RECORDS.c.name),
+        _code_point(connection, RECORDS.c.type),
+    )
+    # DISTINCT with ORDER BY: the ordered (collated) expressions are what is selected.
+    query = select(name_col.label("name"), type_col.label("type"))
+    query = query.where(RECORDS.c.zone == zone).distinct()
     if readable_by is not None:
         query = query.where(visibility.readable(readable_by, *_SUBJECT))
     if name is not None:
         query = query.where(RECORDS.c.name == name)
     if type is not None:
         query = query.where(RECORDS.c.type == type)
+    if after is not None:
+        query = query.where(
+            or_(name_col > after[0], and_(name_col == after[0], type_col > after[1]))
+        )
+    query = query.order_by(name_col, type_col)
+    if limit is not None:
+        query = query.limit(limit)
     return [(row.name, row.type) for row in connection.execute(query)]
+
+
+def _code_point(connection: Connection, column: ColumnElement[str]) -> ColumnElement[str]:
+    """``column`` compared as Python compares strings: PostgreSQL's "C" collation (byte order
+    of UTF-8 is code-point order); SQLite's default (BINARY) already is."""
+    if connection.dialect.name == "postgresql":
+        return column.collate("C")
+    return column
 
 
 def page(connection: Connection, *, offset: int, limit: int) -> list[ManagedRecord]:

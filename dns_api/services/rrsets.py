@@ -88,17 +88,7 @@ class RecordSetService:
     ) -> tuple[list[RecordSet], tuple[str, str] | None]:
         """A page of the sets ``principal`` may read, in (name, type) order, and the next cursor."""
         self._check_zone(zone)
-        readable_by = None if reads_everything(principal) else principal.grants
-        found = await self._db.read(
-            lambda c: stored.set_keys(c, zone, name=name, type=type, readable_by=readable_by)
-        )
-        # Ordered here, not by the database: its collation may not be code-point order, and
-        # the cursor compares in code-point order.
-        keys = sorted(
-            (n, t)
-            for n, t in found
-            if (after is None or (n, t) > after) and may_read_set(principal, zone, n, t)
-        )
+        keys = await self._readable_keys(principal, zone, name, type, after, limit + 1)
         page, more = keys[:limit], len(keys) > limit
         if not page:
             return [], None
@@ -113,6 +103,40 @@ class RecordSetService:
             if by_key[(n, t)]
         ]
         return sets, (page[-1] if more else None)
+
+    async def _readable_keys(
+        self,
+        principal: Principal,
+        zone: str,
+        name: str | None,
+        type: str | None,
+        after: tuple[str, str] | None,
+        wanted: int,
+    ) -> list[tuple[str, str]]:
+        """Up to ``wanted`` keys the principal may read, in order, after ``after``. The database
+        filters by the grants (a close superset: ``db.visibility``); each key is then checked
+        exactly, reading further while some were dropped."""
+        everything = reads_everything(principal)
+        readable_by = None if everything else principal.grants
+        keys: list[tuple[str, str]] = []
+        while len(keys) < wanted:
+            asked = wanted - len(keys)
+            found = await self._db.read(
+                partial(
+                    stored.set_keys,
+                    zone=zone,
+                    name=name,
+                    type=type,
+                    readable_by=readable_by,
+                    after=after,
+                    limit=asked,
+                )
+            )
+            keys += [k for k in found if everything or may_read_set(principal, zone, *k)]
+            if len(found) < asked:
+                break
+            after = found[-1]
+        return keys
 
     async def get_set(self, principal: Principal, key: SetKey) -> RecordSet:
         """The set ``key``; ``NotFound`` when empty or when ``principal`` may not read it."""
