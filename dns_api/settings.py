@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     legacy_tokens: bool = True
     trusted_proxies: CommaList = Field(default_factory=list)
     auth_failure_limit: int = Field(default=10, ge=1, le=10000)
+    # How long a scoped token seen valid is trusted without reading its row again (revocations
+    # through another instance or the CLI take effect within it); 0 (default): every request.
+    token_cache_seconds: float = Field(default=0.0, ge=0, le=300)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     log_format: Literal["auto", "json", "text"] = "auto"  # auto: text on a terminal, else JSON
     metrics_token: SecretStr | None = None  # when set, GET /metrics needs it as a bearer token

@@ -124,7 +124,7 @@ def build_services(
         provider = UnconfiguredProvider()  # a command beside no running demo server
     elif provider is None:
         provider = dnsimple_client(settings, on_call)
-    tokens = TokenService(database)
+    tokens = TokenService(database, remember_for=settings.token_cache_seconds)
     rules = zone_rules(settings)
     writer = UpstreamWriter(database, provider, BatchSupport())
     runner = PlanRunner(database, provider, writer)

@@ -1,7 +1,11 @@
 """Scoped tokens: minting, listing, revoking, rotating, and turning a secret into a Principal.
 
-A token is a row: its grants, owner, expiry, networks and revocation are read on every use, so a
-revocation or an expiry takes effect on the next request on every instance sharing the database.
+A token is a row: its grants, owner, expiry, networks and revocation. By default the row is read
+on every request, so a revocation takes effect on the next request everywhere. With
+``TOKEN_CACHE_SECONDS`` above 0 a token seen valid is remembered that long: expiry and networks
+are still checked on every request, a revocation or rotation made through this instance takes
+effect on its next request, and one made elsewhere (another instance, the CLI) within
+``TOKEN_CACHE_SECONDS``.
 The secret (``dnsapi_`` + 256 random bits) is shown once; only its SHA-256 is stored. Lookups go
 by that hash, and the stored hash is compared in constant time (against a dummy for an unknown
 token), so an unknown token costs what a known one does.
@@ -16,8 +20,9 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from dns_api.db import tokens as stored
@@ -77,10 +82,24 @@ def _in_networks(source: str | None, networks: Sequence[str]) -> bool:
     return any(address in ipaddress.ip_network(n) for n in networks)
 
 
+REMEMBERED_TOKENS = 10_000  # tokens kept once seen valid (the oldest goes first)
+
+
 class TokenService:
-    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock = utc_now,
+        *,
+        remember_for: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._db = database
         self._clock = clock
+        self._remember_for = remember_for
+        self._monotonic = monotonic
+        # hash of a secret -> (its token, when it was read); insertion order is age.
+        self._remembered: dict[str, tuple[TokenInfo, float]] = {}
 
     async def mint(
         self, *, name: str, owner: str, request: TokenRequest, created_by: str
@@ -119,6 +138,7 @@ class TokenService:
         revoked = await self._db.run(
             lambda session: stored.revoke_with_descendants(session, token_id, scope, revocation)
         )
+        self.forget_all()
         if revoked is None:
             raise NotFound(f"Token {token_id} not found")
         return revoked
@@ -126,7 +146,9 @@ class TokenService:
     async def revoke_owner(self, owner: str, *, by: str) -> int:
         """Revoke every live token of ``owner`` (e.g. a user who left); returns how many."""
         revocation = self._revocation(by)
-        return await self._db.run(lambda session: stored.revoke_owner(session, owner, revocation))
+        count = await self._db.run(lambda session: stored.revoke_owner(session, owner, revocation))
+        self.forget_all()
+        return count
 
     async def rotate(self, token_id: int) -> IssuedToken:
         """A new secret for the same token; the old secret stops working at once."""
@@ -137,6 +159,7 @@ class TokenService:
                 session, token_id, hash_secret(secret), actor=who, logged_at=utc_now()
             )
         )
+        self.forget_all()
         if rotated is None:
             raise NotFound(f"Token {token_id} not found")
         if rotated.revoked_at is not None:
@@ -146,19 +169,51 @@ class TokenService:
     async def principal_for(self, secret: str, source: str | None) -> Principal:
         """The principal of ``secret``; ``AuthenticationFailed`` with the reason otherwise.
 
-        One indexed read per request; ``last_used_at`` is written at most once a minute.
+        One indexed read per request while the token is not remembered (see the module
+        docstring); ``last_used_at`` is written at most once a minute.
         """
         digest = hash_secret(secret)
         now = self._clock()
-        found = await self._db.read(lambda connection: stored.by_hash(connection, digest))
-        known_hash = found.secret_hash if found is not None else _DUMMY_HASH
-        if not hmac.compare_digest(known_hash, digest) or found is None:
-            raise AuthenticationFailed(AuthFailure.UNKNOWN, "unknown scoped token")
-        token = found.token
-        self._check_usable(token, source, now)
+        token = self._recall(digest)
+        if token is None:
+            found = await self._db.read(lambda connection: stored.by_hash(connection, digest))
+            known_hash = found.secret_hash if found is not None else _DUMMY_HASH
+            if not hmac.compare_digest(known_hash, digest) or found is None:
+                raise AuthenticationFailed(AuthFailure.UNKNOWN, "unknown scoped token")
+            token = found.token
+            self._check_usable(token, source, now)
+            self._remember(digest, token)
+        else:
+            self._check_usable(token, source, now)
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-            await self._db.run(lambda session: stored.touch(session, token.id, now))
+            used = token.id
+            await self._db.run(lambda session: stored.touch(session, used, now))
+            self._remember(digest, replace(token, last_used_at=now), keep_age=True)
         return self._principal(token)
+
+    def _recall(self, digest: str) -> TokenInfo | None:
+        kept = self._remembered.get(digest)
+        if kept is None:
+            return None
+        if self._monotonic() - kept[1] >= self._remember_for:
+            self._remembered.pop(digest, None)
+            return None
+        return kept[0]
+
+    def _remember(self, digest: str, token: TokenInfo, *, keep_age: bool = False) -> None:
+        if self._remember_for <= 0:
+            return
+        kept = self._remembered.get(digest)
+        if keep_age and kept is not None:
+            self._remembered[digest] = (token, kept[1])
+            return
+        if len(self._remembered) >= REMEMBERED_TOKENS:
+            self._remembered.pop(next(iter(self._remembered)))
+        self._remembered[digest] = (token, self._monotonic())
+
+    def forget_all(self) -> None:
+        """Read every token again: one was revoked or rotated (here, or we were told)."""
+        self._remembered.clear()
 
     @staticmethod
     def _check_usable(

@@ -505,8 +505,18 @@ class TestRevocation:
 
 class TestExpiry:
     def test_expired_token_is_refused(
-        self, client: TestClient, auth: Auth, database_url: str
+        self, emulator: RunningEmulator, auth: Auth, database_url: str
     ) -> None:
+        # The expiry is changed in the database, as another instance would: read at once
+        # without a token cache (TOKEN_CACHE_SECONDS=0, the default), else within its window.
+        settings = make_settings(
+            dnsimple_base_url=emulator.url, database_url=database_url, token_cache_seconds=0
+        )
+        with TestClient(create_app(settings)) as client:
+            self._expires_while_used(client, auth, database_url)
+
+    @staticmethod
+    def _expires_while_used(client: TestClient, auth: Auth, database_url: str) -> None:
         minted = mint(client, auth(), expires="1h").json()["data"]
         assert whoami(client, minted["token"]).status_code == 200
         set_expiry(database_url, minted["id"], datetime.now(UTC) - timedelta(seconds=1))

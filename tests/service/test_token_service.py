@@ -394,3 +394,76 @@ class TestMintFor:
         with pytest.raises(PermissionDenied, match="actions read"):
             await service.mint_for(parent, name="x", request=request(wider))
         assert len(await service.list_all()) == 1
+
+
+class Ticker:
+    """A monotonic clock that only moves when the test says so."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+def revoke_elsewhere(database: Database, token_id: int) -> None:
+    """What another instance sharing the database does when it revokes a token."""
+    database.transaction(
+        lambda s: s.execute(
+            update(TokenRow).where(TokenRow.id == token_id).values(revoked_at=START)
+        )
+    )
+
+
+class TestRememberedTokens:
+    async def test_a_revocation_elsewhere_takes_effect_within_the_window(
+        self, database: Database, clock: Clock
+    ) -> None:
+        ticker = Ticker()
+        service = TokenService(database, clock=clock, remember_for=5, monotonic=ticker)
+        issued = await mint(service)
+        await service.principal_for(issued.secret, SOURCE)
+        revoke_elsewhere(database, issued.info.id)
+        ticker.seconds += 4.9
+        assert (await service.principal_for(issued.secret, SOURCE)).token_id == issued.info.id
+        ticker.seconds += 0.2
+        with pytest.raises(AuthenticationFailed):
+            await service.principal_for(issued.secret, SOURCE)
+
+    async def test_without_a_window_a_revocation_elsewhere_takes_effect_at_once(
+        self, database: Database, clock: Clock
+    ) -> None:
+        service = TokenService(database, clock=clock, remember_for=0)
+        issued = await mint(service)
+        await service.principal_for(issued.secret, SOURCE)
+        revoke_elsewhere(database, issued.info.id)
+        with pytest.raises(AuthenticationFailed):
+            await service.principal_for(issued.secret, SOURCE)
+
+    async def test_a_revocation_or_rotation_here_takes_effect_at_once(
+        self, database: Database, clock: Clock
+    ) -> None:
+        service = TokenService(database, clock=clock, remember_for=300, monotonic=Ticker())
+        revoked, rotated = await mint(service), await mint(service)
+        for issued in (revoked, rotated):
+            await service.principal_for(issued.secret, SOURCE)
+        await service.revoke(revoked.info.id, by="alice")
+        renewed = await service.rotate(rotated.info.id)
+        for secret in (revoked.secret, rotated.secret):
+            with pytest.raises(AuthenticationFailed):
+                await service.principal_for(secret, SOURCE)
+        assert (await service.principal_for(renewed.secret, SOURCE)).token_id == rotated.info.id
+
+    async def test_expiry_and_networks_are_checked_on_every_request(
+        self, database: Database, clock: Clock
+    ) -> None:
+        service = TokenService(database, clock=clock, remember_for=300, monotonic=Ticker())
+        issued = await mint(service, expires_at=START + timedelta(minutes=1))
+        await service.principal_for(issued.secret, SOURCE)
+        clock.advance(minutes=2)
+        with pytest.raises(AuthenticationFailed):
+            await service.principal_for(issued.secret, SOURCE)
+        limited = await mint(service, networks=("10.0.0.0/8",))
+        await service.principal_for(limited.secret, "10.1.2.3")
+        with pytest.raises(AuthenticationFailed):
+            await service.principal_for(limited.secret, SOURCE)
