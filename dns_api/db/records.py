@@ -92,8 +92,10 @@ def set_keys(
     if type is not None:
         query = query.where(RECORDS.c.type == type)
     if after is not None:
+        # name >= first: a range on the (zone, name, type) index; the OR alone is a scan.
         query = query.where(
-            or_(name_col > after[0], and_(name_col == after[0], type_col > after[1]))
+            name_col >= after[0],
+            or_(name_col > after[0], and_(name_col == after[0], type_col > after[1])),
         )
     query = query.order_by(name_col, type_col)
     if limit is not None:
