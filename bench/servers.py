@@ -24,9 +24,11 @@ class Servers:
     api_url: str
     emulator_url: str
     token: str  # a full-access dns-api token
-    database: str
+    database: str  # its scheme: sqlite or postgresql
     env: dict[str, str]  # the environment of the server (for CLI commands against it)
     workdir: Path
+    database_url: str = ""
+    pid: int | None = None  # of dns-api serve (with several workers: their supervisor)
 
 
 def free_port() -> int:
@@ -53,7 +55,9 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 @contextmanager
-def running_servers(extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
+def running_servers(
+    extra_env: dict[str, str] | None = None, *, workers: int = 1
+) -> Iterator[Servers]:
     """The emulator and dns-api, on SQLite (or ``BENCH_DATABASE_URL``), stopped on exit."""
     work = Path(tempfile.mkdtemp(prefix="dns-api-bench-"))
     emulator_port, api_port = free_port(), free_port()
@@ -82,7 +86,7 @@ def running_servers(extra_env: dict[str, str] | None = None) -> Iterator[Servers
 
     processes = [
         start(["emulator", "--port", str(emulator_port), "--hourly-limit", "1000000"]),
-        start(["serve", "--port", str(api_port)]),
+        start(["serve", "--port", str(api_port), "--workers", str(workers)]),
     ]
     try:
         wait_until_up(emulator_url + "/_emulator/calls")
@@ -95,7 +99,9 @@ def running_servers(extra_env: dict[str, str] | None = None) -> Iterator[Servers
             text=True,
             check=True,
         ).stdout.split()[-1]
-        yield Servers(api_url, emulator_url, token, env["DATABASE_URL"].split("://")[0], env, work)
+        url = env["DATABASE_URL"]
+        scheme = url.split("://")[0]
+        yield Servers(api_url, emulator_url, token, scheme, env, work, url, processes[1].pid)
     finally:
         for process in processes:
             process.terminate()
