@@ -44,6 +44,22 @@ PEER = ("127.0.0.1", 50000)
 CONFIG_VARIABLES = [name.upper() for name in Settings.model_fields]
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: one worker more than this process has cores. A worker waits for a good part
+    of its time (server processes starting, timeouts under test running out, PostgreSQL), and
+    the extra worker runs meanwhile. ``PYTEST_XDIST_AUTO_NUM_WORKERS``, when set, decides."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    return len(os.sched_getaffinity(0)) + 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``slow`` (real processes, seconds each) first, the others after them in
+    their own order: with ``--dist worksteal`` (pyproject.toml) the workers then end on short
+    tests and finish together. The same order in every worker, as pytest-xdist requires."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
@@ -136,7 +152,11 @@ def settings(emulator: RunningEmulator, database_url: str) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), client=PEER) as test_client:
+    """The app on the test's empty database, started as ``dns-api serve`` starts it: the
+    session already migrated that database, so the start-up migration, database claim and
+    move-over are not run again for every test (their own tests start apps that run them)."""
+    app = create_app(settings, migrate_on_start=False)
+    with TestClient(app, client=PEER) as test_client:
         yield test_client
 
 

@@ -41,7 +41,7 @@ BAD_KEY = {
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """The app, with the middleware ``create_app`` installs."""
-    app = create_app(settings)
+    app = create_app(settings, migrate_on_start=False)  # the session migrated the database
     assert any(m.cls is IdempotencyMiddleware for m in app.user_middleware)
     with TestClient(app, client=PEER) as test_client:
         yield test_client

@@ -47,7 +47,8 @@ def observed_app(settings: Settings, **options: Any) -> FastAPI:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(observed_app(settings)) as test_client:
+    # The session migrated the database; the apps below this fixture run the start-up migration.
+    with TestClient(observed_app(settings, migrate_on_start=False)) as test_client:
         yield test_client
 
 

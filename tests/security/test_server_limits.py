@@ -274,7 +274,7 @@ def test_a_broken_request_queued_behind_a_slow_one_is_refused_after_it_and_never
     queued = head("POST", f"/records/a/{ZONE}/other/192.0.2.2", auth, CHUNKED) + BROKEN_CHUNKS
     with serve(emulator, database_url, tmp_path) as url, connect(url) as sock:
         responses = Responses(sock)
-        with slow_dnsimple(emulator, 2):
+        with slow_dnsimple(emulator, 1):  # sent with it: queued however long the first takes
             sock.sendall(head("POST", CREATE_BOX, auth) + queued)
             assert responses.next()[0] == 200  # the earlier request is answered first
             assert status_of(responses.rest()) == 400  # then the refusal, then the end
@@ -317,9 +317,11 @@ def test_a_body_queued_behind_a_slow_request_gets_its_whole_time_once_served(
     """The rest of a pipelined request's body is sent once the slow answer before it came."""
     auth = ("Authorization", AUTHORIZATION)
     mint = head("POST", "/tokens", auth, ("Content-Type", "application/json"), body=MINT_BODY)
-    with serve(emulator, database_url, tmp_path, BODY_TIMEOUT="3") as url, connect(url) as sock:
+    # Each DNSimple call of the first request is 0.5 s longer than BODY_TIMEOUT, which then
+    # leaves 2 s to send the rest of the body once the answer came.
+    with serve(emulator, database_url, tmp_path, BODY_TIMEOUT="2") as url, connect(url) as sock:
         responses = Responses(sock)
-        with slow_dnsimple(emulator, 3.5):
+        with slow_dnsimple(emulator, 2.5):
             sock.sendall(head("POST", CREATE_BOX, auth) + mint[:-10])
             assert responses.next()[0] == 200
         sock.sendall(mint[-10:])
