@@ -2,9 +2,11 @@
 
 Every ``/v2`` request, routed or not, goes through ``pipeline.serve_v2`` (count, faults, auth,
 hourly budget). Routing errors (unknown path, wrong method) skip auth and the budget but are
-counted (operations ``routeNotFound`` and ``methodNotAllowed``) and carry the rate-limit
-headers. The control endpoints under ``/_emulator/`` live in ``control``. Behaviour follows
-DNSimple's fixtures; see ``API-NOTES.md`` for where it is a choice.
+counted (operations ``routeNotFound`` and ``methodNotAllowed``); like DNSimple's recorded 404
+and 405 they carry no rate-limit headers. Every zone is also a domain (``listDomains``,
+``getDomain``). The control endpoints under ``/_emulator/`` live in ``control``. Behaviour
+follows DNSimple's fixtures and docs; ``docs/emulator.md`` gives the source of each rule and
+says where it is a choice.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from dns_api.emulator.errors import not_found
 from dns_api.emulator.pipeline import BAD_GATEWAY_PAGE, serve_v2
 from dns_api.emulator.query import (
     DEFAULT_PER_PAGE,
+    DOMAIN_SORTS,
     MAX_PER_PAGE,
+    RECORD_SORTS,
+    ZONE_SORTS,
+    filter_domains,
     filter_records,
     filter_zones,
     page_of,
@@ -35,7 +41,6 @@ from dns_api.emulator.responses import (
     data,
     json_object,
     message,
-    with_limits,
 )
 from dns_api.emulator.state import EmulatorState
 
@@ -70,6 +75,8 @@ def _v2_routes(state: EmulatorState) -> list[BaseRoute]:
     table: list[tuple[str, dict[str, tuple[str, Handler]]]] = [
         ("/whoami", {"GET": ("whoami", _whoami)}),
         ("/accounts", {"GET": ("listAccounts", _list_accounts)}),
+        ("/{account}/domains", {"GET": ("listDomains", _list_domains)}),
+        ("/{account}/domains/{domain}", {"GET": ("getDomain", _get_domain)}),
         ("/{account}/zones", {"GET": ("listZones", _list_zones)}),
         ("/{account}/zones/{zone}", {"GET": ("getZone", _get_zone)}),
         (
@@ -107,7 +114,7 @@ def _routing_error_handler(state: EmulatorState) -> ErrorHandler:
         operation = "methodNotAllowed" if exc.status_code == 405 else "routeNotFound"
 
         async def perform() -> Response:
-            return with_limits(response, state.rate_limit())
+            return response
 
         return await serve_v2(state, request, operation, perform, authenticate=False)
 
@@ -134,11 +141,23 @@ async def _list_accounts(state: EmulatorState, request: Request) -> Response:
     return data([state.account])
 
 
+async def _list_domains(state: EmulatorState, request: Request) -> Response:
+    _check_account(state, request)
+    query = request.query_params
+    domains = filter_domains(state.domains(), query)
+    return JsonResponse(page_of(domains, query, DOMAIN_SORTS, "name:asc"))
+
+
+async def _get_domain(state: EmulatorState, request: Request) -> Response:
+    _check_account(state, request)
+    return data(state.get_domain(request.path_params["domain"]))
+
+
 async def _list_zones(state: EmulatorState, request: Request) -> Response:
     _check_account(state, request)
     query = request.query_params
     zones = filter_zones(state.zones(), query)
-    return JsonResponse(page_of(zones, query, ("id", "name"), "name:asc"))
+    return JsonResponse(page_of(zones, query, ZONE_SORTS, "name:asc"))
 
 
 async def _get_zone(state: EmulatorState, request: Request) -> Response:
@@ -150,7 +169,7 @@ async def _list_records(state: EmulatorState, request: Request) -> Response:
     _check_account(state, request)
     query = request.query_params
     records = filter_records(state.records(request.path_params["zone"]), query)
-    return JsonResponse(page_of(records, query, ("id", "name", "content", "type"), "id:asc"))
+    return JsonResponse(page_of(records, query, RECORD_SORTS, "id:asc"))
 
 
 async def _create(state: EmulatorState, request: Request) -> Response:

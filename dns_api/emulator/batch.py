@@ -40,11 +40,11 @@ class BatchPlan:
 
 View = dict[int, Json]
 """The zone's records by id as they would be after the operations checked so far."""
-Step = Callable[[Json, View, BatchPlan, int], Json | None]
+Step = Callable[[Json, str, View, BatchPlan, int], Json | None]
 
 
-def plan_batch(body: Mapping[str, Any], records: Mapping[int, Json]) -> BatchPlan:
-    """The plan of a batchChangeZoneRecords ``body`` over a zone holding ``records`` (not
+def plan_batch(body: Mapping[str, Any], zone: str, records: Mapping[int, Json]) -> BatchPlan:
+    """The plan of a batchChangeZoneRecords ``body`` over ``zone`` holding ``records`` (not
     changed); 400 ``Validation failed`` listing every failing operation otherwise."""
     operations = {kind: _operations(body, kind) for kind in KINDS}
     view, plan, errors = dict(records), BatchPlan(), BatchErrors()
@@ -55,7 +55,9 @@ def plan_batch(body: Mapping[str, Any], records: Mapping[int, Json]) -> BatchPla
     ]
     for kind, step in steps:
         for index, item in enumerate(operations[kind]):
-            problem = step(item, view, plan, index) if isinstance(item, dict) else _NOT_AN_OBJECT
+            problem = (
+                step(item, zone, view, plan, index) if isinstance(item, dict) else _NOT_AN_OBJECT
+            )
             if problem is not None:
                 errors.setdefault(kind, []).append({"index": index, **problem})
     if errors:
@@ -86,7 +88,7 @@ def apply_plan(
 # -- one step per kind: None when the operation passes (and is added to the plan) -------------
 
 
-def _plan_delete(item: Json, view: View, plan: BatchPlan, index: int) -> Json | None:
+def _plan_delete(item: Json, zone: str, view: View, plan: BatchPlan, index: int) -> Json | None:
     record, problem = _target(item, view)
     if record is None:
         return problem
@@ -95,11 +97,11 @@ def _plan_delete(item: Json, view: View, plan: BatchPlan, index: int) -> Json | 
     return None
 
 
-def _plan_update(item: Json, view: View, plan: BatchPlan, index: int) -> Json | None:
+def _plan_update(item: Json, zone: str, view: View, plan: BatchPlan, index: int) -> Json | None:
     record, problem = _target(item, view)
     if record is None:
         return problem
-    fields, errors = check_record(item, base=record, zone_records=view.values())
+    fields, errors = check_record(item, base=record, zone=zone, zone_records=view.values())
     if errors:
         return _invalid(errors)
     view[record["id"]] = {**record, **fields}
@@ -107,8 +109,8 @@ def _plan_update(item: Json, view: View, plan: BatchPlan, index: int) -> Json | 
     return None
 
 
-def _plan_create(item: Json, view: View, plan: BatchPlan, index: int) -> Json | None:
-    fields, errors = check_record(item, base=None, zone_records=view.values())
+def _plan_create(item: Json, zone: str, view: View, plan: BatchPlan, index: int) -> Json | None:
+    fields, errors = check_record(item, base=None, zone=zone, zone_records=view.values())
     if errors:
         return _invalid(errors)
     placeholder = -1 - index  # no real id yet; real ids are positive

@@ -2,11 +2,14 @@
 
     count the call -> latency -> injected fault? -> Bearer auth (401)
         -> spend one unit of the hourly budget (429 once spent) -> the operation
-        -> X-RateLimit-* headers
+        -> X-RateLimit-* headers, except on a 401, 404 or 405
 
-Routing errors skip auth and the budget (``authenticate=False``). A fault with ``after_apply``
-lets the operation happen and spoils only its answer; a client that disconnects during a pause
-gets nothing and, when it left before the operation, the operation never happens.
+Routing errors skip auth and the budget (``authenticate=False``); an unauthenticated request
+never spends the budget. DNSimple's recorded 404s (``notfound-*.http``) and 405
+(``method-not-allowed.http``) carry no rate-limit headers; no 401 was recorded, and it carries
+none either (assumed). A fault with ``after_apply`` lets the operation happen and spoils only
+its answer; a client that disconnects during a pause gets nothing and, when it left before the
+operation, the operation never happens.
 """
 
 from __future__ import annotations
@@ -67,9 +70,13 @@ async def serve_v2(
     return response
 
 
+_WITHOUT_LIMITS = frozenset({401, 404, 405})
+"""The statuses DNSimple answers without ``X-RateLimit-*`` headers."""
+
+
 async def _guarded(state: EmulatorState, request: Request, perform: Perform) -> Response:
     if not _authenticated(state, request):
-        return with_limits(message(401, "Authentication failed"), state.rate_limit())
+        return message(401, "Authentication failed")
     allowed, limits = state.spend_request()
     if not allowed:
         return _quota_exceeded(limits)
@@ -77,7 +84,7 @@ async def _guarded(state: EmulatorState, request: Request, perform: Perform) -> 
         response = await perform()
     except DnsimpleError as exc:
         response = error(exc)
-    return with_limits(response, limits)
+    return response if response.status_code in _WITHOUT_LIMITS else with_limits(response, limits)
 
 
 def _authenticated(state: EmulatorState, request: Request) -> bool:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -75,11 +76,25 @@ def start_emulator(
     return RunningEmulator(state, host, _bound_port(server), server, thread)
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port`` (0 = any free port) for ``serve_forever``, so the
+    caller knows the port before serving; ``OSError`` if it cannot be bound."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
+
+
 def serve_forever(
-    state: EmulatorState, host: str = "127.0.0.1", port: int = 8081, *, log_level: str = "info"
+    state: EmulatorState,
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    *,
+    log_level: str = "info",
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve ``state`` in the calling thread until interrupted (Ctrl-C / SIGTERM)."""
-    uvicorn.Server(_config(state, host, port, log_level=log_level)).run()
+    """Serve ``state`` in the calling thread until interrupted (Ctrl-C / SIGTERM), on ``sock``
+    when given (from ``listening_socket``), else on ``host:port``."""
+    server = uvicorn.Server(_config(state, host, port, log_level=log_level))
+    server.run(sockets=None if sock is None else [sock])
 
 
 def _config(state: EmulatorState, host: str, port: int, *, log_level: str) -> uvicorn.Config:

@@ -1,4 +1,4 @@
-"""The JSON objects DNSimple answers with: account, zone and record, and its timestamps.
+"""The JSON objects DNSimple answers with: account, zone, domain and record, and its timestamps.
 
 Pure constructors: the caller hands in the ids and the time, so the shapes stay in one place
 while ``EmulatorState`` keeps the counters and the clock.
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+import idna
 
 from dns_api.emulator.errors import Json
 from dns_api.emulator.validation import record_defaults
@@ -47,6 +49,34 @@ def zone(zone_id: int, account_id: int, name: str, now: str) -> Json:
         "created_at": now,
         "updated_at": now,
     }
+
+
+def domain(zone_json: Json) -> Json:
+    """The Domain object of ``zone_json``: every zone is a domain hosted here, never registered,
+    so it has no registrant and no expiry (``listDomains``/``getDomain`` fixtures' fields)."""
+    return {
+        "id": zone_json["id"],
+        "account_id": zone_json["account_id"],
+        "registrant_id": None,
+        "name": zone_json["name"],
+        "unicode_name": unicode_name(zone_json["name"]),
+        "state": "hosted",
+        "auto_renew": False,
+        "private_whois": False,
+        "trustee": False,
+        "expires_on": None,
+        "expires_at": None,
+        "created_at": zone_json["created_at"],
+        "updated_at": zone_json["updated_at"],
+    }
+
+
+def unicode_name(name: str) -> str:
+    """``name`` with its ``xn--`` labels shown in Unicode; unchanged if they do not decode."""
+    try:
+        return str(idna.decode(name))
+    except (idna.IDNAError, UnicodeError):
+        return name
 
 
 def record(record_id: int, zone_name: str, fields: Mapping[str, Any], now: str) -> Json:

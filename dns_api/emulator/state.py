@@ -132,6 +132,21 @@ class EmulatorState:
         with self._lock:
             return dict(self._zone(name))
 
+    def domains(self) -> list[Json]:
+        """Every zone as the domain DNSimple lists for it (hosted here), in creation order."""
+        with self._lock:
+            return [shapes.domain(zone) for zone in self._zones.values()]
+
+    def get_domain(self, identifier: str) -> Json:
+        """The domain of the zone named ``identifier`` (any case) or whose id it is; 404
+        ``Domain `identifier` not found`` otherwise."""
+        number = _decimal(identifier)
+        with self._lock:
+            for zone in self._zones.values():
+                if zone["name"] == identifier.lower() or zone["id"] == number:
+                    return shapes.domain(zone)
+        raise not_found("Domain", identifier)
+
     # -- records -----------------------------------------------------------------------------
 
     def records(self, zone: str) -> list[Json]:
@@ -149,18 +164,20 @@ class EmulatorState:
         with self._lock:
             zone_name = self._zone(zone)["name"]  # as DNSimple spells it, whatever the path said
             records = self._records[zone_name]
-            fields = validate_record(body, base=None, zone_records=records.values())
+            fields = validate_record(body, base=None, zone=zone_name, zone_records=records.values())
             record = self._new_record(zone_name, fields)
             records[record["id"]] = record
             self._save()
             return dict(record)
 
     def update_record(self, zone: str, record_id: int | str, body: Mapping[str, Any]) -> Json:
-        """Apply an updateZoneRecord body (``type`` is ignored) and return the whole record."""
+        """Apply an updateZoneRecord body (``type`` may only repeat the record's own) and
+        return the whole record."""
         with self._lock:
             record = self._writable_record(zone, record_id)
-            others = self._zone_records(zone).values()
-            fields = validate_record(body, base=record, zone_records=others)
+            zone_name = self._zone(zone)["name"]
+            others = self._records[zone_name].values()
+            fields = validate_record(body, base=record, zone=zone_name, zone_records=others)
             record.update(fields, updated_at=iso(self._clock()))
             self._save()
             return dict(record)
@@ -181,7 +198,7 @@ class EmulatorState:
                 raise DnsimpleError(412, batch.UNAVAILABLE_MESSAGE)
             zone_name = self._zone(zone)["name"]
             records = self._records[zone_name]
-            plan = batch.plan_batch(body, records)
+            plan = batch.plan_batch(body, zone_name, records)
             new_record = partial(self._new_record, zone_name)
             result = batch.apply_plan(plan, records, new_record, iso(self._clock()))
             self._save()

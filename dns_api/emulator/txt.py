@@ -19,11 +19,6 @@ _STRING = r'"(?:[^"\\]|\\.)*"'
 _QUOTED_FORM = re.compile(rf"{_STRING}(?:[ \t]+{_STRING})*", re.DOTALL)
 
 
-def normalize_content(rtype: str, content: str) -> str:
-    """``content`` as DNSimple stores it for a record of type ``rtype``."""
-    return quote_text(content) if rtype in QUOTED_TYPES else content
-
-
 def quote_text(content: str) -> str:
     """``content`` unchanged if it is in quoted form, else as quoted character-strings."""
     if is_quoted(content):

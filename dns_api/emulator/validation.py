@@ -2,19 +2,21 @@
 
 ``validate_record`` turns a createZoneRecord or updateZoneRecord body into the record's new
 fields, or raises a 400 ``Validation failed`` that lists every problem found at once, keyed like
-DNSimple (``record_type`` for the type), including the CNAME exclusivity rules; ``check_record``
-does the same without raising (the batch collects the problems of every operation). TXT and SPF
-content is stored in DNSimple's quoted form (``txt``).
+DNSimple (``record_type`` for the type; ``base`` for a record matching one the zone holds,
+worded as in DNSimple's batch example of ``openapi.yml``), including the CNAME exclusivity
+rules; ``check_record`` does the same without raising (the batch collects the problems of every
+operation). Names follow ``names``, content ``content``; docs/emulator.md gives the source of
+every rule and message.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from dns_api.emulator.content import MAX_16_BIT, content_problem, normalize_content
 from dns_api.emulator.errors import DnsimpleError, Errors, Json
-from dns_api.emulator.txt import normalize_content
+from dns_api.emulator.names import record_name_problem
 
 RECORD_TYPES = frozenset(
     {"A", "AAAA", "ALIAS", "CAA", "CNAME", "DNSKEY", "DS", "HINFO", "MX", "NAPTR"}
@@ -22,6 +24,8 @@ RECORD_TYPES = frozenset(
 )
 REGIONS = frozenset({"global", "SV1", "ORD", "IAD", "AMS", "TKO", "SYD", "CDG", "FRA"})
 DEFAULT_TTL = 3600
+TYPES_WITH_PRIORITY = frozenset({"MX", "SRV"})
+ALREADY_EXISTS = "Matching record already exists for this zone"
 
 Parser = Callable[[Any], tuple[Any, str | None]]
 
@@ -37,53 +41,63 @@ def decimal(text: str) -> int | None:
 
 
 def validate_record(
-    body: Mapping[str, Any], *, base: Json | None, zone_records: Iterable[Json]
+    body: Mapping[str, Any], *, base: Json | None, zone: str, zone_records: Iterable[Json]
 ) -> Json:
-    """The fields of a record created (``base`` None) or updated (``base`` = the record) from
-    ``body``, checked against the other records of its zone; 400 ``Validation failed`` if not."""
-    candidate, errors = check_record(body, base=base, zone_records=zone_records)
+    """The fields of a record of ``zone`` created (``base`` None) or updated (``base`` = the
+    record) from ``body``, checked against the other records of the zone; 400 ``Validation
+    failed`` if not."""
+    candidate, errors = check_record(body, base=base, zone=zone, zone_records=zone_records)
     if errors:
         raise DnsimpleError(400, "Validation failed", errors)
     return candidate
 
 
 def check_record(
-    body: Mapping[str, Any], *, base: Json | None, zone_records: Iterable[Json]
+    body: Mapping[str, Any], *, base: Json | None, zone: str, zone_records: Iterable[Json]
 ) -> tuple[Json, Errors]:
     """``validate_record`` without raising: the candidate fields and every problem found."""
-    candidate, errors = parse_record_fields(body, base=base)
-    if "name" not in errors and "record_type" not in errors:
-        exclude_id = None if base is None else base["id"]
-        neighbours = [r for r in zone_records if r["id"] != exclude_id]
-        _add(errors, "name", _cname_problem(candidate, neighbours))
+    candidate, errors = parse_record_fields(body, base=base, zone=zone)
+    if errors.keys() & {"name", "record_type"}:
+        return candidate, errors
+    exclude_id = None if base is None else base["id"]
+    others = [r for r in zone_records if r["id"] != exclude_id]
+    comparable = not errors.keys() & {"content", "priority"}
+    if comparable and any(_matches(candidate, other) for other in others):
+        _add(errors, "base", ALREADY_EXISTS)  # what a retried create meets, not the CNAME rule
+    else:
+        _add(errors, "name", _cname_problem(candidate, others))
     return candidate, errors
 
 
-def parse_record_fields(body: Mapping[str, Any], *, base: Json | None) -> tuple[Json, Errors]:
+def parse_record_fields(
+    body: Mapping[str, Any], *, base: Json | None, zone: str
+) -> tuple[Json, Errors]:
     """Merge a create (``base`` None) or update (``base`` = the record) body into a candidate.
 
     Returns the candidate fields and every problem found, keyed like DNSimple (``record_type``
-    for the type). On update, ``type`` is not updatable and is ignored. TXT and SPF content
-    given in ``body`` is put in quoted form.
+    for the type). On update, ``type`` is not updatable: repeating the record's own is allowed
+    (external-dns sends it), any other is refused. Content given in ``body`` is checked and
+    normalised for its type (``content``).
     """
     errors: Errors = {}
     fields: tuple[str, ...]
     if base is None:
-        candidate = record_defaults()
-        fields = _CREATE_FIELDS
+        candidate, fields = record_defaults(), _CREATE_FIELDS
     else:
-        candidate = {key: base[key] for key in (*_UPDATE_FIELDS, "type")}
-        fields = _UPDATE_FIELDS
+        candidate, fields = {key: base[key] for key in (*_UPDATE_FIELDS, "type")}, _UPDATE_FIELDS
+        if "type" in body and _type_name(body["type"]) != base["type"]:
+            _add(errors, "record_type", "cannot be changed")
     for name in fields:
         if name in body:
             value, problem = _FIELD_PARSERS[name](body[name])
             _store(candidate, errors, name, value, problem)
         elif base is None and name in _REQUIRED:
             _store(candidate, errors, name, None, _REQUIRED[name])
-    if "content" not in errors and "record_type" not in errors:
-        _add(errors, "content", _content_problem(candidate["type"], candidate["content"]))
-        if "content" in body:
-            candidate["content"] = normalize_content(candidate["type"], candidate["content"])
+    if "name" in body and "name" not in errors:
+        _add(errors, "name", record_name_problem(candidate["name"], zone))
+    if "content" in body and "content" not in errors and "record_type" not in errors:
+        _add(errors, "content", content_problem(candidate["type"], candidate["content"]))
+        candidate["content"] = normalize_content(candidate["type"], candidate["content"])
     return candidate, errors
 
 
@@ -105,15 +119,20 @@ def _add(errors: Errors, key: str, problem: str | None) -> None:
 def _parse_name(value: Any) -> tuple[Any, str | None]:
     if value is None:
         return None, "can't be blank"
-    if not isinstance(value, str) or any(ch.isspace() for ch in value):
+    if not isinstance(value, str):
         return None, "is invalid"
     return value.lower(), None
 
 
+def _type_name(value: Any) -> str | None:
+    return value.upper() if isinstance(value, str) else None
+
+
 def _parse_type(value: Any) -> tuple[Any, str | None]:
-    if isinstance(value, str) and value.upper() in RECORD_TYPES:
-        return value.upper(), None
-    return None, "is not included in the list"
+    if value is None or value == "":
+        return None, "can't be blank"
+    rtype = _type_name(value)
+    return (rtype, None) if rtype in RECORD_TYPES else (None, "unsupported")
 
 
 def _parse_content(value: Any) -> tuple[Any, str | None]:
@@ -122,14 +141,20 @@ def _parse_content(value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
-def _parse_integer(value: Any) -> tuple[Any, str | None]:
+def _parse_integer(value: Any, maximum: int | None = None) -> tuple[Any, str | None]:
     if isinstance(value, str) and (number := decimal(value)) is not None:
         value = number
     if isinstance(value, bool) or not isinstance(value, int):
         return None, "is not a number"
     if value < 0:
         return None, "must be greater than or equal to 0"
+    if maximum is not None and value > maximum:
+        return None, f"must be less than or equal to {maximum}"
     return value, None
+
+
+def _parse_priority(value: Any) -> tuple[Any, str | None]:
+    return _parse_integer(value, MAX_16_BIT)
 
 
 def _parse_regions(value: Any) -> tuple[Any, str | None]:
@@ -152,32 +177,24 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "type": _parse_type,
     "content": _parse_content,
     "ttl": _or_default("ttl", _parse_integer),
-    "priority": _or_default("priority", _parse_integer),
+    "priority": _or_default("priority", _parse_priority),
     "regions": _or_default("regions", _parse_regions),
 }
 _CREATE_FIELDS = ("name", "type", "content", "ttl", "priority", "regions")
 _UPDATE_FIELDS = ("name", "content", "ttl", "priority", "regions")
-_REQUIRED = {
-    "name": "can't be blank",
-    "type": "is not included in the list",
-    "content": "can't be blank",
-}
+_REQUIRED = {"name": "can't be blank", "type": "can't be blank", "content": "can't be blank"}
 
 
-# -- rules that look beyond one field -------------------------------------------------------------
+# -- rules that look beyond one record ------------------------------------------------------------
 
 
-def _content_problem(rtype: str, content: str) -> str | None:
-    version = {"A": 4, "AAAA": 6}.get(rtype)
-    if version is None:
-        return None
-    try:
-        address = ipaddress.ip_address(content)
-    except ValueError:
-        address = None
-    if address is None or address.version != version:
-        return f"is not a valid IPv{version} address"
-    return None
+def _matches(candidate: Json, other: Json) -> bool:
+    """Whether ``other`` is the same record: name, type, content and, for MX and SRV, the
+    priority (what "matching" covers is assumed; TTL and regions do not count)."""
+    keys = ["name", "type", "content"]
+    if candidate["type"] in TYPES_WITH_PRIORITY:
+        keys.append("priority")
+    return all(candidate[key] == other[key] for key in keys)
 
 
 def _cname_problem(candidate: Json, others: list[Json]) -> str | None:

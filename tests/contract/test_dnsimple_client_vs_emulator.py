@@ -165,7 +165,7 @@ async def test_validation_errors_come_back_field_by_field(emulator: RunningEmula
     assert bad_type.value.detail == "Validation failed"
     assert bad_type.value.upstream_status == 400
     assert bad_type.value.field_errors == {
-        "record_type": ["is not included in the list"],
+        "record_type": ["unsupported"],
         "content": ["can't be blank"],
     }
     assert bad_address.value.field_errors == {"content": ["is not a valid IPv4 address"]}

@@ -128,7 +128,7 @@ def test_one_bad_operation_changes_nothing_and_every_failure_is_listed(
                 {
                     "index": 1,
                     "message": "Validation failed",
-                    "errors": {"record_type": ["is not included in the list"]},
+                    "errors": {"record_type": ["unsupported"]},
                 },
                 {
                     "index": 2,

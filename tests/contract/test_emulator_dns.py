@@ -455,12 +455,13 @@ def test_the_emulator_command_serves_dns_and_says_where(tmp_path: Path) -> None:
             assert process.stdout is not None
             line = process.stdout.readline()
             pattern = (
-                rf"DNSimple emulator on (http://127\.0\.0\.1:{http_port})/v2 \(account (\d+), "
-                r"token (\S+), zones example\.com, example\.org\); DNS on 127\.0\.0\.1:(\d+)\n"
+                rf"DNSimple emulator: base URL (http://127\.0\.0\.1:{http_port}) "
+                r"\(API under /v2\), token ([^,\s]+), account id (\d+), "
+                r"zones example\.com, example\.org; DNS on 127\.0\.0\.1:(\d+)\n"
             )
             match = re.fullmatch(pattern, line)
             assert match, line
-            url, account, token, dns_port = match.groups()
+            url, token, account, dns_port = match.groups()
             dig = ("127.0.0.1", int(dns_port))
             assert ask(dig, "example.org", "SOA").rcode() == dns.rcode.NOERROR
             _wait_for_http(url)
