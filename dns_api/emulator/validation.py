@@ -182,7 +182,8 @@ _FIELD_PARSERS: dict[str, Parser] = {
 }
 _CREATE_FIELDS = ("name", "type", "content", "ttl", "priority", "regions")
 _UPDATE_FIELDS = ("name", "content", "ttl", "priority", "regions")
-_REQUIRED = {"name": "can't be blank", "type": "can't be blank", "content": "can't be blank"}
+# A missing name is "can't be null" (quoted from DNSimple in dnsimple-python#451; "" is the apex).
+_REQUIRED = {"name": "can't be null", "type": "can't be blank", "content": "can't be blank"}
 
 
 # -- rules that look beyond one record ------------------------------------------------------------

@@ -244,12 +244,12 @@ def test_a_record_of_another_zone_is_not_found(client: httpx.Client, state: Emul
         (
             {},
             {
-                "name": ["can't be blank"],
+                "name": ["can't be null"],
                 "record_type": ["can't be blank"],
                 "content": ["can't be blank"],
             },
         ),
-        ({"type": "A", "content": "192.0.2.1"}, {"name": ["can't be blank"]}),
+        ({"type": "A", "content": "192.0.2.1"}, {"name": ["can't be null"]}),
         ({"name": "a", "type": "BOGUS", "content": "x"}, {"record_type": ["unsupported"]}),
         ({"name": "a", "content": "x"}, {"record_type": ["can't be blank"]}),
         ({"name": "a", "type": "TXT", "content": "  "}, {"content": ["can't be blank"]}),
