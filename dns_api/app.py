@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from dns_api import __version__
 from dns_api.api.errors import install_error_handlers
@@ -28,6 +29,7 @@ from dns_api.api.routes import (
     zones,
 )
 from dns_api.api.source import SourceResolver
+from dns_api.console.app import MOUNTED_AT, create_console
 from dns_api.db import migrate
 from dns_api.errors import DnsApiError
 from dns_api.providers.base import DnsProvider
@@ -76,6 +78,8 @@ def create_app(
     )
     app.state.services = services
     app.state.source_of = SourceResolver(settings.trusted_proxies)
+    app.mount(MOUNTED_AT, create_console(services, app.state.source_of))
+    app.add_api_route(MOUNTED_AT, _to_console, include_in_schema=False)
     install_error_handlers(app)
     install_idempotency(app, IdempotencyKeys(services.database, settings.idempotency_max_keys))
     install_metrics(app, metrics)  # GET /metrics
@@ -91,6 +95,10 @@ def _include_routers(app: FastAPI) -> None:
     for router in routers:
         app.include_router(router)
     app.state.routes = RouteIndex.of(routers)
+
+
+async def _to_console() -> RedirectResponse:
+    return RedirectResponse("/console/", status_code=308)
 
 
 async def _recover_pending(services: Services) -> None:

@@ -7,7 +7,9 @@ stable ``code`` that clients and tests can rely on; messages are for people.
     DnsApiError
     ├── ConfigurationError          settings are unusable (startup only, never HTTP)
     ├── AuthenticationFailed        401: no, unknown or invalid credentials (``failure`` says which)
+    ├── SignInRequired              console: no live session (answered with the sign-in page)
     ├── PermissionDenied            403: authenticated, but not allowed
+    │   └── CsrfRefused             console: a form without its session's CSRF token
     ├── NotFound                    404: no such record (or route)
     ├── ValidationFailed            422: input broke one or more rules (every reason listed)
     ├── TooManyFailures             429: too many failed authentications from one source
@@ -94,6 +96,14 @@ class AuthenticationFailed(DnsApiError):
         super().__init__("A valid bearer token is required.")
 
 
+class SignInRequired(DnsApiError):
+    """The console has no live session for this browser; ``detail`` says why, for the page."""
+
+    status = 401
+    code = "sign_in_required"
+    title = "Sign-in required"
+
+
 class PermissionDenied(DnsApiError):
     """``target``: the zone, name and type of a refused record write (for the audit trail);
     empty for other refusals (minting, admin-only endpoints)."""
@@ -105,6 +115,15 @@ class PermissionDenied(DnsApiError):
     def __init__(self, detail: str | None = None, *, target: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.target = target or {}
+
+
+class CsrfRefused(PermissionDenied):
+    """A console form sent without its session's CSRF token, or from another site."""
+
+    code = "csrf_refused"
+
+    def __init__(self) -> None:
+        super().__init__("This form has expired or came from another site; reload and retry.")
 
 
 class NotFound(DnsApiError):

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=512, ge=1, le=100_000)  # then 503 until some close
     # Idempotency-Key answers one token may have stored at a time (24 h each).
     idempotency_max_keys: int = Field(default=1000, ge=1, le=1_000_000)
+    # Web console sessions (/console): ended after this long without a request, or this long
+    # after sign-in, whichever comes first.
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     # acme-dns: registrations live under this name (inside a configured zone), if set.
     acme_dns_zone: str | None = None
     acme_dns_registration: Literal["off", "open", "token"] = "off"

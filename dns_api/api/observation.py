@@ -54,15 +54,18 @@ def request_id_from(scope: Scope) -> str:
 def route_template(scope: Scope) -> str:
     """The path template of the route that served (or would serve) the request.
 
-    The router records the route it picked in the scope. A request answered before routing (an
+    The router records the route it picked in the scope (for a mounted app, below its mount
+    point, which the app's ``state.mounted_at`` gives). A request answered before routing (an
     ``Idempotency-Key`` replay) is looked up in the app's ``RouteIndex``; ``unmatched``
     otherwise, so a label never holds a raw path.
     """
     route = scope.get("route")
     template = getattr(route, "path_format", None)
-    if isinstance(template, str):
-        return template
     app = scope.get("app")
+    if isinstance(template, str):
+        # A mounted app (the console) names where it is mounted: its templates are below it.
+        prefix = getattr(getattr(app, "state", None), "mounted_at", "")
+        return f"{prefix}{template}" if isinstance(prefix, str) else template
     index = getattr(getattr(app, "state", None), "routes", None)
     found = index.template(scope["method"], scope["path"]) if index is not None else None
     return found or UNMATCHED

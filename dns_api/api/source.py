@@ -49,6 +49,11 @@ class SourceResolver:
     def _is_trusted(self, address: IPAddress) -> bool:
         return any(address in network for network in self._trusted)
 
+    def trusts(self, peer: str) -> bool:
+        """Whether ``peer`` (a socket address) is one of the trusted proxies."""
+        address = parse_address(peer)
+        return address is not None and bool(self._trusted) and self._is_trusted(address)
+
     def __call__(self, request: Request) -> str | None:
         peer = parse_address(request.client.host) if request.client else None
         if peer is None:

@@ -200,3 +200,20 @@ class AcmeDnsAccountRow(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in web console session. The browser holds a random secret; only its SHA-256 is
+    kept, with what the session acts as: a scoped token's id, or a legacy token's user (whose
+    token is stateless; ``key_check`` ties the session to the SECRET_KEY that signed it)."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    legacy_user: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    key_check: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

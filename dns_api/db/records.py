@@ -37,6 +37,8 @@ def managed(row: Any) -> ManagedRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         created_by=row.created_by,
+        updated_by=row.updated_by,
+        origin=row.origin,
     )
 
 

@@ -153,6 +153,12 @@ def by_hash(connection: Connection, secret_hash: str) -> Credential | None:
     return Credential(row.secret_hash, _info(row)) if row is not None else None
 
 
+def by_id(connection: Connection, token_id: int) -> TokenInfo | None:
+    """The token with this id (a console session names its token so)."""
+    row = connection.execute(_ALL.where(TOKENS.c.id == token_id)).first()
+    return _info(row) if row is not None else None
+
+
 def touch(session: Session, token_id: int, now: datetime) -> None:
     """Note a use of the token (``last_used_at``)."""
     session.execute(update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=now))

@@ -273,6 +273,8 @@ class ManagedRecord:
     created_at: datetime
     updated_at: datetime
     created_by: str
+    updated_by: str = ""  # who changed it last ("": not known)
+    origin: str = "created"  # made by dns-api; "adopted" by an admin; "imported" from the original
 
     @property
     def fqdn(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from dns_api.db import urls
 from dns_api.db.database import Database
@@ -23,6 +24,7 @@ from dns_api.services.auth import (
     TokenVerifier,
 )
 from dns_api.services.clock import utc_now
+from dns_api.services.console_sessions import ConsoleSessions, SessionPolicy
 from dns_api.services.dyndns import DynDns
 from dns_api.services.health import Readiness
 from dns_api.services.locks import NameLocks
@@ -56,6 +58,7 @@ class Services:
     reverter: Reverter
     reconciler: Reconciler
     readiness: Readiness
+    console_sessions: ConsoleSessions
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -93,6 +96,24 @@ def dnsimple_client(settings: Settings, on_call: CallObserver | None = None) -> 
         token=token.get_secret_value() if token else "",
         policy=upstream_policy(settings),
         on_call=on_call,
+    )
+
+
+def console_sessions(
+    settings: Settings, database: Database, authenticator: Authenticator, tokens: TokenService
+) -> ConsoleSessions:
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    policy = SessionPolicy(
+        idle=timedelta(minutes=settings.console_idle_minutes),
+        lifetime=timedelta(hours=settings.console_session_hours),
+    )
+    return ConsoleSessions(
+        database,
+        authenticator,
+        tokens,
+        policy=policy,
+        legacy_users=settings.valid_users,
+        secret_key=secret,
     )
 
 
@@ -136,12 +157,13 @@ def build_services(
         database, provider, runner, rules, locks, audit, entity_tags(settings)
     )
     records = RecordService(database, runner, rules, locks, record_sets, audit)
+    auth = authenticator(settings, tokens)
     return Services(
         settings=settings,
         rules=rules,
         database=database,
         provider=provider,
-        authenticator=authenticator(settings, tokens),
+        authenticator=auth,
         records=records,
         record_sets=record_sets,
         tokens=tokens,
@@ -153,4 +175,5 @@ def build_services(
         reverter=Reverter(records, record_sets),
         reconciler=Reconciler(database, provider, rules, locks, recovery),
         readiness=Readiness(database, provider),
+        console_sessions=console_sessions(settings, database, auth, tokens),
     )

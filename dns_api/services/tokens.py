@@ -126,6 +126,13 @@ class TokenService:
         scope = await self._scope(principal)
         return await self._db.read(lambda connection: stored.within(connection, scope))
 
+    async def cascade(self, token: TokenInfo) -> list[TokenInfo]:
+        """What revoking ``token`` ends: the token and the live tokens minted from it, at any
+        depth (the rows ``revoke`` would mark)."""
+        scope = MintedUnder(token.id, await self._lineage(token.id))
+        reached = await self._db.read(lambda connection: stored.within(connection, scope))
+        return [t for t in reached if t.id == token.id or t.revoked_at is None]
+
     async def revoke(
         self, token_id: int, *, by: str, principal: Principal | None = None
     ) -> TokenInfo:
@@ -189,6 +196,15 @@ class TokenService:
             used = token.id
             await self._db.run(lambda session: stored.touch(session, used, now))
             self._remember(digest, replace(token, last_used_at=now), keep_age=True)
+        return self._principal(token)
+
+    async def principal_of_id(self, token_id: int, source: str | None) -> Principal:
+        """The principal of the token ``token_id`` (a console session acting through it),
+        checked as ``principal_for`` checks a secret: live, unexpired, used from its networks."""
+        token = await self._db.read(lambda connection: stored.by_id(connection, token_id))
+        if token is None:
+            raise AuthenticationFailed(AuthFailure.UNKNOWN, f"token {token_id} is gone")
+        self._check_usable(token, source, self._clock())
         return self._principal(token)
 
     def _recall(self, digest: str) -> TokenInfo | None:

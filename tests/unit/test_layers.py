@@ -1,7 +1,8 @@
 """The layers of docs/architecture.md hold: each package imports only what it may.
 
-HTTP and the command line (``api``, ``cli``) reach storage only through the services; the
-services never shape HTTP; the domain is pure; storage knows nothing of the layers above it.
+HTTP, the console and the command line (``api``, ``console``, ``cli``) reach storage only
+through the services; the services never shape HTTP; the domain is pure; storage knows nothing
+of the layers above it.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def test_inner_layers_import_only_what_they_may(layer: str) -> None:
     assert sorted(wrong) == []
 
 
-@pytest.mark.parametrize("layer", ["api", "cli"])
+@pytest.mark.parametrize("layer", ["api", "cli", "console"])
 def test_the_edges_reach_storage_only_through_services(layer: str) -> None:
     wrong = {
         f"{path.relative_to(PACKAGE)}: {name}"

@@ -102,8 +102,8 @@ async def list_sets(
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = DEFAULT_LIMIT,
 ) -> JSONResponse:
-    zone_name = _zone(services.rules, zone)
-    name_filter = _name_filter(zone_name, name)
+    zone_name = zone_param(services.rules, zone)
+    only_name = name_filter(zone_name, name)
     type_filter = type.strip().upper() if type is not None else None
     if type_filter is not None and type_filter not in SUPPORTED_TYPES:
         raise ValidationFailed(
@@ -112,12 +112,12 @@ async def list_sets(
     sets, next_key = await services.record_sets.list_sets(
         principal,
         zone_name,
-        name=name_filter,
+        name=only_name,
         type=type_filter,
-        after=_decode_cursor(cursor),
+        after=decode_cursor(cursor),
         limit=limit,
     )
-    meta = {"next_cursor": _encode_cursor(next_key) if next_key else None}
+    meta = {"next_cursor": encode_cursor(next_key) if next_key else None}
     return reply([set_json(s) for s in sets], meta=meta)
 
 
@@ -207,7 +207,7 @@ async def apply_changes(
     dry_run: DryRunDep,
 ) -> JSONResponse:
     body = parse_body(ChangesBody, await read_json_object(request))
-    requests = _change_requests(services.rules, _zone(services.rules, zone), body.changes)
+    requests = _change_requests(services.rules, zone_param(services.rules, zone), body.changes)
     _refuse_repeats(requests)
     changes = await services.record_sets.change(principal, requests, dry_run=dry_run)
     summary = {
@@ -270,7 +270,7 @@ def _path_key(rules: ZoneRules, zone: str, name: str, type: str) -> SetKey:
         return validate_key(rules, type=type, zone=zone, name=name)
 
 
-def _zone(rules: ZoneRules, raw: str) -> str:
+def zone_param(rules: ZoneRules, raw: str) -> str:
     zone = parse_zone(raw, rules)
     if zone is None:
         raise ValidationFailed(
@@ -279,7 +279,7 @@ def _zone(rules: ZoneRules, raw: str) -> str:
     return zone
 
 
-def _name_filter(zone: str, raw: str | None) -> str | None:
+def name_filter(zone: str, raw: str | None) -> str | None:
     if raw is None:
         return None
     try:
@@ -288,11 +288,11 @@ def _name_filter(zone: str, raw: str | None) -> str | None:
         raise ValidationFailed([FieldProblem("name", str(exc), "query")]) from None
 
 
-def _encode_cursor(key: tuple[str, str]) -> str:
+def encode_cursor(key: tuple[str, str]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(raw: str | None) -> tuple[str, str] | None:
+def decode_cursor(raw: str | None) -> tuple[str, str] | None:
     if raw is None:
         return None
     try:
