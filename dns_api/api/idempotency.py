@@ -54,7 +54,7 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Replies that hold a secret (a minted token) are never stored: a key there is ignored.
-UNSTORED_PREFIXES = ("/tokens",)
+UNSTORED_PREFIXES = ("/tokens", "/console")  # answers that may hold a new secret
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = ("content-type", "etag")
 

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from dns_api.api.authentication import source_address
 from dns_api.api.deps import read_body, request_id_of
 from dns_api.domain.policy import Principal
-from dns_api.errors import CsrfRefused, DnsApiError, SignInRequired
+from dns_api.errors import AuthenticationFailed, CsrfRefused, SignInRequired
 from dns_api.services.audit import act_as
 from dns_api.services.console_sessions import ConsoleSession
 from dns_api.services.container import Services
@@ -59,7 +59,7 @@ async def signed_in(request: Request) -> Visit:
     source = source_address(request)
     try:
         session = await services.console_sessions.resume(secret, source)
-    except DnsApiError:
+    except AuthenticationFailed:  # a database outage is an error page, not a sign-out
         raise SignInRequired("Your session has ended; sign in again.") from None
     act_as(session.principal, source, request_id_of(request), "console")
     request.state.principal = session.principal  # for the access log and denial audits
@@ -112,15 +112,24 @@ def same_secret(given: str, expected: str) -> bool:
 
 
 def check_origin(request: Request) -> None:
-    """A browser names the page a form was sent from: it must be this site."""
+    """A browser names the page a form was sent from: it must be this site (the ``Host`` it
+    asked for, or, through a proxy of ``TRUSTED_PROXIES``, the ``X-Forwarded-Host`` it gives)."""
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         if origin == "null":
             raise CsrfRefused()
         return
-    parts = urlsplit(origin)
-    if parts.netloc.lower() != request.headers.get("host", "").lower():
+    if urlsplit(origin).netloc.lower() != _site_host(request).lower():
         raise CsrfRefused()
+
+
+def _site_host(request: Request) -> str:
+    host = request.headers.get("host", "")
+    forwarded = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    peer = request.client.host if request.client else ""
+    if forwarded and request.app.state.source_of.trusts(peer):
+        return forwarded
+    return host
 
 
 def came_over_https(request: Request) -> bool:

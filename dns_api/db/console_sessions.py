@@ -41,6 +41,14 @@ def insert_session(session: Session, stored: StoredSession) -> None:
     session.execute(insert(ROWS).values(**_values(stored)))
 
 
+def insert_pruning(
+    session: Session, stored: StoredSession, idle_before: datetime, created_before: datetime
+) -> None:
+    """Store a new session; ended ones are swept on the way (sign-ins are rare)."""
+    remove_stale(session, idle_before, created_before)
+    insert_session(session, stored)
+
+
 def touch(session: Session, id_hash: str, now: datetime) -> None:
     session.execute(update(ROWS).where(ROWS.id_hash == id_hash).values(last_seen_at=now))
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from dns_api.db import audit
-from dns_api.db.models import TokenRow
+from dns_api.db.models import ConsoleSessionRow, TokenRow
 from dns_api.domain.policy import Grant
 
 TOKENS = TokenRow.__table__
@@ -236,14 +236,16 @@ def revoke_owner(session: Session, owner: str, revocation: Revocation) -> int:
 def rotate_live(
     session: Session, token_id: int, secret_hash: str, *, actor: audit.Actor, logged_at: datetime
 ) -> TokenInfo | None:
-    """Give a live token a new secret hash (with its ``token:rotated`` event); a revoked token
-    is returned unchanged, and ``None`` when there is no such token."""
+    """Give a live token a new secret hash (with its ``token:rotated`` event) and end its
+    console sessions; a revoked token is returned unchanged, ``None`` when there is none."""
     row = _managed_row(session, token_id, None)
     if row is None:
         return None
     if row.revoked_at is None:
         row.secret_hash = secret_hash
         _event(session, actor, logged_at, "token:rotated", row, after=_token_json(row))
+        # Whoever signed in to the console with the old secret is signed out with it.
+        session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.token_id == token_id))
     return _info(row)
 
 

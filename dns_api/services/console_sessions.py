@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from sqlalchemy.orm import Session
 
 from dns_api.db import console_sessions as stored
 from dns_api.db.console_sessions import StoredSession
@@ -26,7 +25,7 @@ from dns_api.domain.policy import Principal, TokenKind
 from dns_api.errors import AuthenticationFailed, AuthFailure
 from dns_api.services.auth import Authenticator
 from dns_api.services.clock import utc_now
-from dns_api.services.tokens import TokenService
+from dns_api.services.tokens import TokenService, hash_secret
 
 TOUCH_RESOLUTION = timedelta(seconds=60)  # last_seen_at is written at most once a minute
 
@@ -74,7 +73,7 @@ class ConsoleSessions:
         now = self._clock()
         legacy = principal.token_kind is TokenKind.LEGACY
         row = StoredSession(
-            id_hash=_hash(secret),
+            id_hash=hash_secret(secret),
             token_id=None if legacy else principal.token_id,
             legacy_user=principal.user if legacy else None,
             key_check=self._key_check if legacy else None,
@@ -83,13 +82,16 @@ class ConsoleSessions:
             created_at=now,
             last_seen_at=now,
         )
-        await self._db.run(lambda session: _insert_pruning(session, row, self._stale_before(now)))
+        idle_before, created_before = now - self._policy.idle, now - self._policy.lifetime
+        await self._db.run(
+            lambda session: stored.insert_pruning(session, row, idle_before, created_before)
+        )
         return secret, ConsoleSession(principal, row.csrf_token, now)
 
     async def resume(self, secret: str, source: str | None) -> ConsoleSession:
         """The session of a cookie secret; ``AuthenticationFailed`` when there is none or it
         has ended (idle, too old, or its token no longer works; such a session is forgotten)."""
-        id_hash = _hash(secret)
+        id_hash = hash_secret(secret)
         row = await self._db.read(lambda connection: stored.by_hash(connection, id_hash))
         if row is None:
             raise AuthenticationFailed(AuthFailure.UNKNOWN, "no such console session")
@@ -106,7 +108,7 @@ class ConsoleSessions:
 
     async def end(self, secret: str) -> None:
         """Sign out: the session is forgotten (nothing happens for an unknown secret)."""
-        id_hash = _hash(secret)
+        id_hash = hash_secret(secret)
         await self._db.run(lambda session: stored.remove(session, id_hash))
 
     def _check_fresh(self, row: StoredSession, now: datetime) -> None:
@@ -125,19 +127,6 @@ class ConsoleSessions:
         if not same_key or user not in self._legacy_users:
             raise AuthenticationFailed(AuthFailure.UNKNOWN, "legacy user no longer valid")
         return Principal.legacy(user)
-
-    def _stale_before(self, now: datetime) -> tuple[datetime, datetime]:
-        return now - self._policy.idle, now - self._policy.lifetime
-
-
-def _insert_pruning(session: Session, row: StoredSession, stale: tuple[datetime, datetime]) -> None:
-    """Store a new session; ended ones are swept on the way (sign-ins are rare)."""
-    stored.remove_stale(session, *stale)
-    stored.insert_session(session, row)
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _key_check(secret_key: str) -> str:

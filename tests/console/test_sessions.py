@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from dns_api.app import create_app
 from dns_api.db import urls
 from dns_api.services.clock import utc_now
+from dns_api.settings import Settings
 from tests.conftest import legacy_token
 from tests.console.conftest import csrf_of, sign_in
 
@@ -268,3 +270,46 @@ class TestSafePages:
         [line] = [r for r in caplog.records if r.name == "dns_api.access"]
         assert getattr(line, "route", None) == "/console/zones/{zone}"
         assert getattr(line, "actor", None) == "alice"
+
+
+class TestRotationAndProxies:
+    def test_rotating_the_token_signs_out_its_sessions(
+        self, client: TestClient, auth: Auth
+    ) -> None:
+        minted = mint(client, auth)
+        sign_in(client, minted["token"])
+        assert client.get("/console/zones", follow_redirects=False).status_code == 200
+        tokens = client.app.state.services.tokens  # type: ignore[attr-defined]
+        assert client.portal is not None
+        client.portal.call(tokens.rotate, minted["id"])
+        assert lands_on_sign_in(client) == "/console/sign-in?ended=1"
+
+    def test_a_form_through_a_trusted_proxy_is_checked_against_the_forwarded_host(
+        self, settings: Settings
+    ) -> None:
+        proxied = settings.model_copy(update={"trusted_proxies": ["127.0.0.0/8"]})
+        app = create_app(proxied, migrate_on_start=False)
+        with TestClient(app, client=("127.0.0.1", 50000)) as behind_proxy:
+            page = sign_in_page(behind_proxy)
+            origin = {"Origin": "https://dns.example.org"}
+            forwarded = {**origin, "X-Forwarded-Host": "dns.example.org"}
+            form = {"csrf_token": csrf_of(page), "token": legacy_token("alice")}
+            refused = behind_proxy.post("/console/sign-in", data=form, headers=origin)
+            assert refused.status_code == 403
+            answer = behind_proxy.post(
+                "/console/sign-in", data=form, headers=forwarded, follow_redirects=False
+            )
+            assert answer.status_code == 303
+
+    def test_a_forwarded_host_from_an_untrusted_peer_is_ignored(self, client: TestClient) -> None:
+        page = sign_in_page(client)
+        answer = client.post(
+            "/console/sign-in",
+            data={"csrf_token": csrf_of(page), "token": legacy_token("alice")},
+            headers={"Origin": "https://evil.example", "X-Forwarded-Host": "evil.example"},
+        )
+        assert answer.status_code == 403
+
+
+def sign_in_page(client: TestClient) -> Any:
+    return client.get("/console/sign-in")

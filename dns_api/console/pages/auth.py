@@ -26,10 +26,9 @@ from dns_api.console.web import (
     set_cookie,
 )
 from dns_api.errors import AuthenticationFailed, CsrfRefused, TooManyFailures
+from dns_api.services.auth import MAX_TOKEN_LENGTH
 
 router = APIRouter()
-
-MAX_TOKEN_FIELD = 4096
 
 
 @router.get("/")
@@ -53,7 +52,7 @@ async def sign_in(request: Request) -> Response:
     if not same_secret(form.get("csrf_token"), request.cookies.get(SIGN_IN_COOKIE, "")):
         raise CsrfRefused()
     token = form.get("token").strip()
-    if not token or len(token) > MAX_TOKEN_FIELD:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return _sign_in_form(request, error="Paste a dns-api token.", status=422)
     services = services_of(request)
     try:

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
 from dns_api.api.deps import decimal_id
+from dns_api.api.errors import audit_refusal
 from dns_api.console.pages.history_forms import (
     ACTIONS,
     FILTER_FIELDS,
@@ -105,6 +106,7 @@ async def revert_preview(event_id: str, visit: VisitDep) -> Response:
     try:
         plan = await visit.services.reverter.revert(visit.principal, event, dry_run=True)
     except REFUSALS as exc:
+        await audit_refusal(visit.request, exc)
         return _event_page(visit, event, problem=exc.detail, status=exc.status)
     return _event_page(visit, event, plan=plan)
 
@@ -116,6 +118,7 @@ async def revert(event_id: str, visit: VisitDep) -> Response:
     try:
         await visit.services.reverter.revert(visit.principal, event, dry_run=False)
     except REFUSALS as exc:
+        await audit_refusal(visit.request, exc)
         return _event_page(visit, event, problem=exc.detail, status=exc.status)
     return RedirectResponse(f"/console/history/{event.id}?done=reverted", status_code=303)
 
