@@ -8,9 +8,16 @@ same whether a set it may not read exists or not; then, once the plan is known,
 
 from __future__ import annotations
 
-from dns_api.domain.policy import Action, Principal, authorize, decide
+from dns_api.domain.policy import Action, Principal, authorize, decide, is_admin
 from dns_api.domain.records import ManagedRecord, ZoneRules
 from dns_api.errors import PermissionDenied
+
+
+def require_admin(principal: Principal, to: str) -> None:
+    """What only admins may do (reconcile, adopt, revert, acme-dns administration), checked
+    here for the API and the console alike; ``to`` says what, for the refusal."""
+    if not is_admin(principal):
+        raise PermissionDenied(f"only an admin may {to}")
 
 
 def _refuse_by_rules(rules: ZoneRules, action: str, zone: str, name: str, type: str) -> None:

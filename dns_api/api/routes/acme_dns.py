@@ -33,10 +33,11 @@ from dns_api.api.envelope import reply
 from dns_api.api.errors import audit_refusal
 from dns_api.api.replies import errors
 from dns_api.db.audit import Actor
-from dns_api.domain.policy import Principal, is_admin
+from dns_api.domain.policy import Principal
 from dns_api.domain.rdata import parse_value
 from dns_api.domain.rrsets import SetEdit
-from dns_api.errors import AuthenticationFailed, DnsApiError, NotFound, PermissionDenied
+from dns_api.errors import AuthenticationFailed, DnsApiError, NotFound
+from dns_api.services.access import require_admin
 from dns_api.services.acme_dns import Registration, new_label, parse_allowfrom
 from dns_api.services.audit import act_as, acting
 from dns_api.services.container import Services
@@ -178,8 +179,7 @@ def _registration_json(account: Registration) -> dict[str, Any]:
 
 
 def _require_admin(principal: Principal) -> None:
-    if not is_admin(principal):
-        raise PermissionDenied("only an admin may list or revoke acme-dns registrations")
+    require_admin(principal, "list or revoke acme-dns registrations")
 
 
 @router.get(

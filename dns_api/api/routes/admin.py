@@ -16,9 +16,10 @@ from dns_api.api.deps import PrincipalDep, ServicesDep, body_schema, parse_body,
 from dns_api.api.envelope import reply
 from dns_api.api.fields import ADMIN_PATH
 from dns_api.api.replies import AdoptReply, ReconcileReply, errors, ok
-from dns_api.domain.policy import Principal, is_admin
+from dns_api.domain.policy import Principal
 from dns_api.domain.records import ZoneRules, parse_zone, validate_key
-from dns_api.errors import FieldProblem, PermissionDenied, ValidationFailed
+from dns_api.errors import FieldProblem, ValidationFailed
+from dns_api.services.access import require_admin
 from dns_api.views import adoption_json, report_json
 
 router = APIRouter(tags=["admin"])
@@ -38,8 +39,7 @@ class ReconcileBody(BaseModel):
 
 
 def _require_admin(principal: Principal) -> None:
-    if not is_admin(principal):
-        raise PermissionDenied("only an admin may reconcile or adopt records")
+    require_admin(principal, "reconcile or adopt records")
 
 
 def _zone(rules: ZoneRules, raw: str | None, location: str) -> str | None:

@@ -25,8 +25,8 @@ from dns_api.api.replies import (
     errors,
     ok,
 )
-from dns_api.domain.policy import is_admin
-from dns_api.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from dns_api.errors import FieldProblem, NotFound, ValidationFailed
+from dns_api.services.access import require_admin
 from dns_api.services.audit_filters import build_filters
 from dns_api.views import event_json, plan_reply
 
@@ -93,8 +93,7 @@ async def record_history(
 async def revert_event(
     event_id: str, principal: PrincipalDep, services: ServicesDep, dry_run: DryRunDep
 ) -> JSONResponse:
-    if not is_admin(principal):
-        raise PermissionDenied("only an admin may revert a change")
+    require_admin(principal, "revert a change")
     number = decimal_id(event_id)
     event = await services.audit.get(number) if number is not None else None
     if event is None:

@@ -27,7 +27,6 @@ from dns_api.console.pages.history_forms import (
 from dns_api.console.templating import render
 from dns_api.console.web import Visit, VisitDep, read_checked_form
 from dns_api.domain.operations import Plan
-from dns_api.domain.policy import is_admin
 from dns_api.errors import (
     Conflict,
     NotFound,
@@ -36,6 +35,7 @@ from dns_api.errors import (
     UpstreamError,
     ValidationFailed,
 )
+from dns_api.services.access import require_admin
 from dns_api.services.audit import Event, visible
 from dns_api.services.revert import REVERTIBLE
 from dns_api.views import plan_json
@@ -134,8 +134,7 @@ async def _visible_event(visit: Visit, event_id: str) -> Event:
 
 async def _event_to_revert(visit: Visit, event_id: str) -> Event:
     """The event to revert: admins only, as ``POST /audit/<id>/revert``."""
-    if not is_admin(visit.principal):
-        raise PermissionDenied("only an admin may revert a change")
+    require_admin(visit.principal, "revert a change")
     return await _visible_event(visit, event_id)
 
 

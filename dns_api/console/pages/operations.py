@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 
 from dns_api.console.templating import render
 from dns_api.console.web import Visit, VisitDep, read_checked_form
-from dns_api.domain.policy import is_admin
-from dns_api.errors import Conflict, PermissionDenied, UpstreamError
+from dns_api.errors import Conflict, UpstreamError
+from dns_api.services.access import require_admin
 from dns_api.services.health import CHECKS
 from dns_api.views import JsonObject, report_json
 
@@ -58,8 +58,7 @@ async def reconcile(visit: VisitDep) -> Response:
 
 
 def _require_admin(visit: Visit) -> None:
-    if not is_admin(visit.principal):
-        raise PermissionDenied("only an admin may see operations, reconcile or adopt records")
+    require_admin(visit.principal, "see operations, reconcile or adopt records")
 
 
 async def _overview(
