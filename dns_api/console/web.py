@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Depends, Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from dns_api.api.authentication import source_address
 from dns_api.api.deps import read_body, request_id_of
+from dns_api.console.templating import render
 from dns_api.domain.policy import Principal
 from dns_api.errors import AuthenticationFailed, CsrfRefused, SignInRequired
 from dns_api.services.audit import act_as
@@ -44,6 +45,17 @@ class Visit:
     @property
     def principal(self) -> Principal:
         return self.session.principal
+
+    def page(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+        """``template`` for this visit: the navigation of its principal, its forms' CSRF token."""
+        return render(
+            self.request,
+            template,
+            principal=self.principal,
+            csrf_token=self.session.csrf_token,
+            status=status,
+            **context,
+        )
 
 
 def services_of(request: Request) -> Services:

@@ -24,7 +24,6 @@ from dns_api.console.pages.history_forms import (
     read_cursor,
     read_filters,
 )
-from dns_api.console.templating import render
 from dns_api.console.web import Visit, VisitDep, read_checked_form
 from dns_api.domain.operations import Plan
 from dns_api.errors import (
@@ -78,11 +77,8 @@ def _history(
     status: int = 200,
 ) -> Response:
     kept = {field: given[field] for field in FILTER_FIELDS if given.get(field)}
-    return render(
-        visit.request,
+    return visit.page(
         "history_list.html",
-        principal=visit.principal,
-        csrf_token=visit.session.csrf_token,
         status=status,
         given=given,
         kept=kept,
@@ -147,11 +143,8 @@ def _event_page(
     done: str = "",
     status: int = 200,
 ) -> Response:
-    return render(
-        visit.request,
+    return visit.page(
         "history_event.html",
-        principal=visit.principal,
-        csrf_token=visit.session.csrf_token,
         status=status,
         event=event_view(event),
         diff=diff_rows(event),

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
-from dns_api.console.templating import render
 from dns_api.console.web import Visit, VisitDep, read_checked_form
 from dns_api.errors import Conflict, UpstreamError
 from dns_api.services.access import require_admin
@@ -72,11 +71,8 @@ async def _overview(
     except UpstreamError as exc:
         drift_problem = f"DNSimple could not be read: {exc.detail}"
     checks = await services.readiness.run()
-    return render(
-        visit.request,
+    return visit.page(
         "operations.html",
-        principal=visit.principal,
-        csrf_token=visit.session.csrf_token,
         status=status,
         report=report,
         drift_problem=drift_problem,

@@ -29,7 +29,6 @@ from dns_api.console.pages.record_forms import (
     shown_name,
     zone_url,
 )
-from dns_api.console.templating import render
 from dns_api.console.web import Visit, VisitDep, read_checked_form
 from dns_api.domain import names
 from dns_api.domain.rdata import SUPPORTED_TYPES
@@ -66,17 +65,8 @@ ZONE_DONE = {"deleted": "The record set was deleted."}
 
 def _page(visit: Visit, template: str, *, status: int = 200, **context: object) -> Response:
     """``template`` for the signed-in token, with the URL builders of the record pages."""
-    session = visit.session
     links = {"zone_url": zone_url, "set_url": set_url, "shown_name": shown_name}
-    return render(
-        visit.request,
-        template,
-        principal=session.principal,
-        csrf_token=session.csrf_token,
-        status=status,
-        **links,
-        **context,
-    )
+    return visit.page(template, status=status, **links, **context)
 
 
 def _see_other(url: str) -> Response:
@@ -91,7 +81,7 @@ async def zones_page(visit: VisitDep) -> Response:
     """The zones the signed-in token may read."""
     zones = visit.services.record_sets.zones(visit.principal)
     rows = [{"name": z, "unicode": names.to_unicode(z), "href": zone_url(z)} for z in zones]
-    return _page(visit, "records_zones.html", zones=rows)
+    return visit.page("records_zones.html", zones=rows)
 
 
 @router.get("/zones/{zone}")

@@ -45,7 +45,7 @@ async def token_list(visit: VisitDep, done: str = "") -> Response:
         token_json(info, now) for info in await visit.services.tokens.list_for(visit.principal)
     ]
     tokens = [{**token, "badge": STATUS_BADGE[token["status"]]} for token in shown]
-    return _page(visit, "tokens_list.html", tokens=tokens, done=DONE.get(done, ""))
+    return visit.page("tokens_list.html", tokens=tokens, done=DONE.get(done, ""))
 
 
 @router.get("/tokens/new")
@@ -69,8 +69,7 @@ async def mint(visit: VisitDep) -> Response:
         return _mint_form(visit, typed, by_input, others, status=403)
     except AuthenticationFailed:
         return _mint_form(visit, typed, {}, ["This token can no longer mint."], status=403)
-    return _page(
-        visit,
+    return visit.page(
         "tokens_minted.html",
         status=201,
         token=token_json(issued.info),
@@ -98,8 +97,7 @@ async def revoke_page(token_id: str, visit: VisitDep) -> Response:
     target = await _managed(visit, token_id)
     cascade = await visit.services.tokens.cascade(target)
     own = visit.principal.token_id in {t.id for t in cascade}
-    return _page(
-        visit,
+    return visit.page(
         "tokens_revoke.html",
         token=token_json(target),
         cascade=[token_json(t) for t in cascade],
@@ -118,17 +116,6 @@ async def revoke(token_id: str, visit: VisitDep) -> Response:
     return RedirectResponse("/console/tokens?done=revoked", status_code=303)
 
 
-def _page(visit: Visit, template: str, *, status: int = 200, **context: object) -> Response:
-    return render(
-        visit.request,
-        template,
-        principal=visit.principal,
-        csrf_token=visit.session.csrf_token,
-        status=status,
-        **context,
-    )
-
-
 def _mint_form(
     visit: Visit,
     typed: MintForm,
@@ -137,8 +124,7 @@ def _mint_form(
     *,
     status: int = 200,
 ) -> Response:
-    return _page(
-        visit,
+    return visit.page(
         "tokens_new.html",
         status=status,
         form=typed,
