@@ -202,8 +202,11 @@ def test_a_script_in_a_value_is_shown_as_text(
     for page in (ZONE_PAGE, set_page("xss", "TXT")):
         browser.open(page)
         assert_no_alert(browser)
-        shown = [cell.text for cell in browser.all("td.value")]
-        assert any(HOSTILE in text for text in shown), page  # as text (TXT may show quoted)
+        # As text (TXT may show quoted); waited for, as a busy CI machine may still be drawing.
+        browser.wait_until(
+            lambda: any(HOSTILE in cell.text for cell in browser.all("td.value")),
+            f"{HOSTILE} shown as text on {page}",
+        )
         assert not browser.driver.execute_script(
             "return [...document.scripts].some(s => s.textContent.includes('alert(1)'))"
         )
